@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// One root config: every package's tests run in one vitest invocation (`pnpm test`).
+// Tests import packages by name; they resolve to each package's built `dist/`, which is
+// also what the child processes of the cross-process tests load, so both see one build.
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: "forks",
+  },
+});
