@@ -1,0 +1,145 @@
+import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { generateSessionName } from "./arns.js";
+import type { CredentialCache, LockOptions } from "./cache.js";
+import { cacheKey } from "./cache-key.js";
+import type { EventListener } from "./events.js";
+import { type MemoizedProvider, markMemoized, redactInspect } from "./identity.js";
+import { type AssumeRoleParams, type NormalizedRequest, normalizeParams } from "./params.js";
+import { RefreshEngine, type RefreshOptions, RefreshWindows } from "./refresh.js";
+import { sharedCacheFetch } from "./shared-cache-fetch.js";
+import { callAssumeRole } from "./sts-call.js";
+
+/** How `assumeRole()` behaves, beyond the AssumeRole parameters. */
+export interface AssumeRoleBehaviour {
+  /** Validate every parameter before any network call (default true). */
+  validate?: boolean;
+  /**
+   * A cache shared with other sessions or processes: any Map-like object (a plain `Map`,
+   * `MemoryCache`, `JSONFileCache`, `KeyvCache`). Default: none, each session keeps its
+   * credentials in memory only. (Sessions with different parents must not share an
+   * in-process cache by accident: the key does not include the parent.)
+   */
+  cache?: CredentialCache;
+  /** Refresh windows and jitter. */
+  refresh?: RefreshOptions;
+  /** Cross-process lock: wait at most `waitMs` (default 15000); lease `ttlMs` (default 10000). */
+  lock?: Partial<LockOptions>;
+  /** Extra config for the STS client that calls AssumeRole (endpoint, retries, …). */
+  stsClientConfig?: STSClientConfig;
+  /** Milliseconds since the epoch; tests drive time with it. Default Date.now. */
+  clock?: () => number;
+  /** Receives every event (see events.ts); they also go to the diagnostics channel. */
+  onEvent?: EventListener;
+}
+
+/** Keys accepted in `assumeRole()` options (everything else is rejected when validating). */
+export const ASSUME_ROLE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "RoleSessionName",
+  "PolicyArns",
+  "Policy",
+  "DurationSeconds",
+  "Tags",
+  "TransitiveTagKeys",
+  "ExternalId",
+  "SerialNumber",
+  "TokenCode",
+  "SourceIdentity",
+  "ProvidedContexts",
+  "additionalParams",
+  "region",
+  "validate",
+  "cache",
+  "refresh",
+  "lock",
+  "stsClientConfig",
+  "clock",
+  "onEvent",
+]);
+
+/** The parent, as the credentials machinery needs it. */
+export interface ParentContext {
+  credentials: AwsCredentialIdentityProvider;
+  /** The region the STS call is made in: the parent's. */
+  region: () => Promise<string | undefined>;
+}
+
+/** An assumed role's credential provider and what it was built from. */
+export interface AssumedRoleCredentials {
+  provider: MemoizedProvider;
+  engine: RefreshEngine;
+  request: Readonly<NormalizedRequest>;
+  cacheKey: string;
+}
+
+/**
+ * Build the credential provider for one assumed role. Throws AssumeRoleValidationError
+ * synchronously, before any network call.
+ */
+export function createAssumedRoleCredentials(
+  parent: ParentContext,
+  roleArn: string,
+  options: AssumeRoleParams & AssumeRoleBehaviour & Record<string, unknown>,
+  emit: EventListener,
+): AssumedRoleCredentials {
+  const validate = options.validate ?? true;
+  const clock = options.clock ?? Date.now;
+  const {
+    request,
+    tokenCode,
+    generateSessionName: generated,
+  } = normalizeParams(roleArn, options, validate, ASSUME_ROLE_OPTION_KEYS);
+  // Generated once per session and reused on every refresh, as botocore does; left out of
+  // the cache key so that a new process still hits the entry an earlier one wrote.
+  if (generated) request.RoleSessionName = generateSessionName(clock());
+  const key = cacheKey(request, { generatedSessionName: generated });
+
+  let client: STSClient | undefined;
+  const stsClient = () => {
+    client ??= new STSClient({
+      region: async () => (await parent.region()) ?? "us-east-1",
+      ...options.stsClientConfig,
+      credentials: parent.credentials,
+    });
+    return client;
+  };
+
+  const windows = new RefreshWindows(options.refresh);
+  const lifetimeSeconds = request.DurationSeconds ?? 3600;
+  const fetch = sharedCacheFetch({
+    roleArn,
+    cache: options.cache,
+    key: () => key,
+    lock: { waitMs: options.lock?.waitMs ?? 15_000, ttlMs: options.lock?.ttlMs ?? 10_000 },
+    lifetimeSeconds,
+    isFresh: (expiration, lifetime) => clock() < windows.pointsFor(expiration, lifetime).refreshAt,
+    callSts: () =>
+      callAssumeRole({
+        client: stsClient,
+        parentCredentials: parent.credentials,
+        request: () => request,
+        tokenCode,
+        emit,
+        clock,
+      }),
+    emit,
+    clock,
+  });
+  const engine = new RefreshEngine({
+    roleArn,
+    fetch: async () => {
+      const fetched = await fetch();
+      redactInspect(fetched.identity);
+      return fetched;
+    },
+    windows,
+    clock,
+    emit,
+  });
+  return {
+    provider: markMemoized(() => engine.provide()),
+    engine,
+    request: Object.freeze({ ...request }),
+    cacheKey: key,
+  };
+}

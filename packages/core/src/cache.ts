@@ -1,0 +1,104 @@
+import type { CacheEntry } from "./cache-entry.js";
+
+/** Options the core passes to {@link CredentialCache.lock}. */
+export interface LockOptions {
+  /** Give up waiting after this long; the core then calls STS without the lock. */
+  waitMs: number;
+  /** A holder that dies keeps the lock at most this long (stale time / lease TTL). */
+  ttlMs: number;
+}
+
+/** Releases a lock. Releasing twice, or after the lease expired, is harmless. */
+export type ReleaseLock = () => void | Promise<void>;
+
+/**
+ * The cache interface: Map-like, each method sync or async, so a plain `new Map()` is a
+ * valid cache. Values read back are parsed with the core's schema, so a cache may hold
+ * anything: what does not parse is a miss.
+ */
+export interface CredentialCache {
+  get(key: string): unknown;
+  set(key: string, value: CacheEntry): unknown;
+  has(key: string): boolean | Promise<boolean>;
+  delete(key: string): boolean | Promise<boolean>;
+  /**
+   * Optional cross-process single-flight. Resolves to a release function once the lock is
+   * held, or to `undefined` if it was not acquired within `waitMs`. Rejections are cache
+   * errors: the core reports them and calls STS anyway.
+   */
+  lock?(key: string, options: LockOptions): Promise<ReleaseLock | undefined>;
+}
+
+/**
+ * A process-local lock table: the in-memory lock of MemoryCache, and a building block for
+ * caches that need in-process exclusion on top of a cross-process lock.
+ */
+export class LocalLocks {
+  readonly #held = new Map<string, Array<() => void>>();
+
+  /** Acquire `key`, waiting up to `waitMs`; resolves undefined on timeout. */
+  acquire(key: string, { waitMs, ttlMs }: LockOptions): Promise<ReleaseLock | undefined> {
+    const waiters = this.#held.get(key);
+    if (!waiters) {
+      this.#held.set(key, []);
+      return Promise.resolve(this.#releaser(key, ttlMs));
+    }
+    return new Promise((resolve) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve(this.#releaser(key, ttlMs));
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(grant), 1);
+        resolve(undefined);
+      }, waitMs);
+      waiters.push(grant);
+    });
+  }
+
+  #releaser(key: string, ttlMs: number): ReleaseLock {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(lease);
+      const next = this.#held.get(key)?.shift();
+      if (next) next();
+      else this.#held.delete(key);
+    };
+    // The lease bounds how long a holder that never releases (a bug, a hung await) blocks others.
+    const lease = setTimeout(release, ttlMs);
+    lease.unref?.();
+    return release;
+  }
+}
+
+/**
+ * The default cache: a Map with an in-process lock. Shares credentials between sessions of
+ * one process that assume the same role with the same parameters.
+ */
+export class MemoryCache implements CredentialCache {
+  readonly #entries = new Map<string, unknown>();
+  readonly #locks = new LocalLocks();
+
+  get(key: string): unknown {
+    return this.#entries.get(key);
+  }
+  set(key: string, value: CacheEntry): void {
+    // A copy, so callers mutating their object cannot change what the cache holds.
+    this.#entries.set(key, structuredClone(value));
+  }
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+  delete(key: string): boolean {
+    return this.#entries.delete(key);
+  }
+  lock(key: string, options: LockOptions): Promise<ReleaseLock | undefined> {
+    return this.#locks.acquire(key, options);
+  }
+  /** Number of entries (for tests and diagnostics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

@@ -1,0 +1,120 @@
+/** One problem found while validating AssumeRole parameters. */
+export interface ValidationIssue {
+  /** The parameter, e.g. `DurationSeconds` or `Tags.3.Key`. */
+  field: string;
+  /** What is wrong, without echoing the value (a TokenCode is a secret of sorts). */
+  message: string;
+}
+
+/** Thrown by `assumeRole()` before any network call when parameters are invalid. */
+export class AssumeRoleValidationError extends TypeError {
+  override readonly name = "AssumeRoleValidationError";
+  readonly roleArn: string | undefined;
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(roleArn: string | undefined, issues: ValidationIssue[]) {
+    const detail = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+    super(`Invalid AssumeRole parameters${roleArn ? ` for ${roleArn}` : ""}: ${detail}`);
+    this.roleArn = roleArn;
+    this.issues = issues;
+  }
+
+  /** The fields that failed, in order. */
+  get fields(): string[] {
+    return this.issues.map((i) => i.field);
+  }
+}
+
+/** The parent had no credentials to call AssumeRole with. */
+export class NoParentCredentialsError extends Error {
+  override readonly name = "NoParentCredentialsError";
+  readonly roleArn: string;
+  constructor(roleArn: string, reason: string) {
+    super(`No parent credentials to assume ${roleArn}: ${reason}`);
+    this.roleArn = roleArn;
+  }
+}
+
+/**
+ * AssumeRole failed. Carries the role, STS's error code and HTTP status, and whether a retry
+ * could help; never the request, the parent credentials or any secret.
+ */
+export class AssumeRoleError extends Error {
+  override readonly name = "AssumeRoleError";
+  readonly roleArn: string;
+  /** STS's error code (`AccessDenied`, `Throttling`, …) or the network error's code. */
+  readonly code: string;
+  readonly statusCode: number | undefined;
+  readonly retryable: boolean;
+  readonly requestId: string | undefined;
+
+  constructor(
+    roleArn: string,
+    details: { code: string; message: string; statusCode?: number; requestId?: string },
+  ) {
+    super(`AssumeRole failed for ${roleArn}: [${details.code}] ${details.message}`);
+    this.roleArn = roleArn;
+    this.code = details.code;
+    this.statusCode = details.statusCode;
+    this.requestId = details.requestId;
+    this.retryable =
+      details.statusCode === undefined ||
+      details.statusCode >= 500 ||
+      RETRYABLE_CODES.has(details.code);
+  }
+}
+
+const RETRYABLE_CODES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "IDPCommunicationError",
+  "InternalFailure",
+  "ServiceUnavailable",
+]);
+
+/** Remove every occurrence of the given secrets from a text. */
+export function scrub(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 8) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}
+
+/**
+ * Turn anything thrown by the SDK (or a network layer) into an AssumeRoleError. The
+ * original error is not attached: SDK errors can hold request metadata, and a secret must
+ * never ride along in `cause` to a logger.
+ */
+export function toAssumeRoleError(
+  roleArn: string,
+  error: unknown,
+  secrets: Iterable<string | undefined> = [],
+): AssumeRoleError | NoParentCredentialsError | AssumeRoleValidationError {
+  if (
+    error instanceof AssumeRoleError ||
+    error instanceof NoParentCredentialsError ||
+    error instanceof AssumeRoleValidationError
+  ) {
+    return error;
+  }
+  const e = (error ?? {}) as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
+  const code =
+    typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : "UnknownError";
+  const message = scrub(typeof e.message === "string" ? e.message : String(error), secrets);
+  return new AssumeRoleError(roleArn, {
+    code,
+    message,
+    ...(e.$metadata?.httpStatusCode !== undefined
+      ? { statusCode: e.$metadata.httpStatusCode }
+      : {}),
+    ...(e.$metadata?.requestId ? { requestId: e.$metadata.requestId } : {}),
+  });
+}

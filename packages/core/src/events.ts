@@ -1,0 +1,77 @@
+import { channel } from "node:diagnostics_channel";
+import { scrub } from "./errors.js";
+
+/** Why a refresh started. */
+export type RefreshReason = "cold" | "advisory" | "mandatory";
+
+/**
+ * Everything the library reports. No event carries a SecretAccessKey or SessionToken;
+ * `accessKeyId` (not secret) is there so refreshes can be correlated with CloudTrail.
+ */
+export type AssumeRoleEvent =
+  | { type: "refresh-started"; roleArn: string; reason: RefreshReason }
+  | {
+      type: "refresh-succeeded";
+      roleArn: string;
+      reason: RefreshReason;
+      source: "sts" | "cache";
+      accessKeyId: string;
+      expiration: Date;
+    }
+  | {
+      type: "refresh-failed";
+      roleArn: string;
+      reason: RefreshReason;
+      /** Thrown to callers (mandatory) or only reported and retried later (advisory). */
+      thrown: boolean;
+      error: Error;
+    }
+  | { type: "cache-hit"; roleArn: string; key: string }
+  | { type: "cache-miss"; roleArn: string; key: string; why: "absent" | "invalid" | "expiring" }
+  | {
+      type: "cache-error";
+      roleArn: string;
+      key: string;
+      operation: "get" | "set" | "lock" | "unlock";
+      error: Error;
+    }
+  | { type: "lock-waited"; roleArn: string; key: string; waitedMs: number; acquired: boolean }
+  | { type: "sts-call"; roleArn: string; durationMs: number; ok: boolean; code?: string };
+
+/** A function that receives events. Exceptions it throws are swallowed. */
+export type EventListener = (event: AssumeRoleEvent) => void;
+
+/**
+ * Every event is also published on this `node:diagnostics_channel` channel, so an
+ * application can observe all sessions (including ones a library created) in one place:
+ * `diagnostics_channel.subscribe(EVENTS_CHANNEL, (event) => …)`.
+ */
+export const EVENTS_CHANNEL = "assume-role-lib:events";
+const eventsChannel = channel(EVENTS_CHANNEL);
+
+/** Build the emit function for one session: its `onEvent` listener plus the channel. */
+export function createEmitter(onEvent: EventListener | undefined): EventListener {
+  return (event) => {
+    if (eventsChannel.hasSubscribers) eventsChannel.publish(event);
+    if (onEvent) {
+      try {
+        onEvent(event);
+      } catch {
+        // A broken listener must not break credential resolution.
+      }
+    }
+  };
+}
+
+/**
+ * Reduce anything thrown by a cache backend to a plain Error with no payload: backend errors
+ * can quote the value being written (a whole credential document).
+ */
+export function sanitizeError(error: unknown, secrets: Iterable<string | undefined> = []): Error {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown };
+  const message = scrub(typeof e?.message === "string" ? e.message : String(error), secrets);
+  const clean = new Error(message.length > 500 ? `${message.slice(0, 500)}…` : message);
+  if (typeof e?.name === "string") clean.name = e.name;
+  if (typeof e?.code === "string") (clean as Error & { code?: string }).code = e.code;
+  return clean;
+}

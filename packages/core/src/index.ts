@@ -1,0 +1,32 @@
+export type { LambdaSessionNameOptions } from "./arns.js";
+export { generateLambdaSessionName, getAssumedRoleSessionArn, getRoleArn } from "./arns.js";
+export { assumeRole } from "./assume-role.js";
+export type { AssumeRoleBehaviour } from "./assumed-role-credentials.js";
+export type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
+export { LocalLocks, MemoryCache } from "./cache.js";
+export type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
+export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.js";
+export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
+export { cacheKey } from "./cache-key.js";
+export type { ValidationIssue } from "./errors.js";
+export {
+  AssumeRoleError,
+  AssumeRoleValidationError,
+  NoParentCredentialsError,
+} from "./errors.js";
+export type { AssumeRoleEvent, EventListener, RefreshReason } from "./events.js";
+export { EVENTS_CHANNEL } from "./events.js";
+export { formatExpiration, parseExpiration } from "./expiration.js";
+export type { MemoizedProvider } from "./identity.js";
+export type { AssumeRoleParams, Duration, NormalizedRequest, TokenCodeSource } from "./params.js";
+export { AUTOMATIC_ROLE_SESSION_NAME, paramSchemas } from "./params.js";
+export { pythonJsonDumps } from "./python-json.js";
+export type { RefreshOptions } from "./refresh.js";
+export type {
+  AssumeRoleOptions,
+  ClientConstructor,
+  Parent,
+  RegionInput,
+  SessionOptions,
+} from "./session.js";
+export { Session } from "./session.js";

@@ -1,0 +1,252 @@
+import { z } from "zod";
+import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
+
+/**
+ * AssumeRole parameters: zod schemas with the real STS limits (min, max and pattern, stricter
+ * than botocore, which checks minimums only), and their normalization to the request sent.
+ */
+
+/** Pass as RoleSessionName to force a generated name even when SourceIdentity is set. */
+export const AUTOMATIC_ROLE_SESSION_NAME = "AUTOMATIC_ROLE_SESSION_NAME_!#$%^&*()";
+
+/** A duration for DurationSeconds, as an alternative to a number of seconds. */
+export interface Duration {
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+}
+
+/** A TokenCode, or a function asked for a fresh one on each refresh (an MFA prompt). */
+export type TokenCodeSource = string | (() => string | Promise<string>);
+
+/** The AssumeRole parameters `assumeRole()` accepts, in STS's spelling. */
+export interface AssumeRoleParams {
+  RoleSessionName?: string;
+  PolicyArns?: Array<string | { arn: string }>;
+  Policy?: string | Record<string, unknown>;
+  DurationSeconds?: number | Duration;
+  Tags?: Array<{ Key: string; Value: string }> | Record<string, string>;
+  TransitiveTagKeys?: string[];
+  ExternalId?: string;
+  SerialNumber?: string;
+  TokenCode?: TokenCodeSource;
+  SourceIdentity?: string;
+  ProvidedContexts?: Array<{ ProviderArn: string; ContextAssertion: string }>;
+  /** AssumeRole parameters this library does not know yet. Named parameters win. */
+  additionalParams?: Record<string, unknown>;
+}
+
+/** The AssumeRole request, normalized (TokenCode still possibly a function). */
+export interface NormalizedRequest {
+  RoleArn: string;
+  RoleSessionName?: string;
+  PolicyArns?: Array<{ arn: string }>;
+  Policy?: string;
+  DurationSeconds?: number;
+  Tags?: Array<{ Key: string; Value: string }>;
+  TransitiveTagKeys?: string[];
+  ExternalId?: string;
+  SerialNumber?: string;
+  SourceIdentity?: string;
+  ProvidedContexts?: Array<{ ProviderArn: string; ContextAssertion: string }>;
+  [additional: string]: unknown;
+}
+
+const SESSION_NAME = /^[\w+=,.@-]*$/;
+const arnString = z.string().min(20).max(2048);
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "must match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+
+const durationSchema = z.union([
+  z.number().int(),
+  z
+    .strictObject({
+      hours: z.number().nonnegative().optional(),
+      minutes: z.number().nonnegative().optional(),
+      seconds: z.number().nonnegative().optional(),
+    })
+    .transform((d) => Math.floor((d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0))),
+]);
+
+/** Schemas for each named parameter: real STS constraints. */
+export const paramSchemas = {
+  RoleArn: arnString.regex(
+    /^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    "must be an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)",
+  ),
+  RoleSessionName: z.string().min(2).max(64).regex(SESSION_NAME, "must match [\\w+=,.@-]*"),
+  PolicyArns: z
+    .array(z.union([arnString, z.strictObject({ arn: arnString })]))
+    .max(10)
+    .transform((arns) => arns.map((a) => (typeof a === "string" ? { arn: a } : a))),
+  Policy: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((p) => (typeof p === "string" ? p : JSON.stringify(p)))
+    .pipe(z.string().min(1).max(2048)),
+  DurationSeconds: durationSchema.pipe(
+    z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
+  ),
+  Tags: z
+    .union([
+      z.array(z.strictObject({ Key: tagKey, Value: z.string().max(256) })),
+      z
+        .record(tagKey, z.string().max(256))
+        .transform((map) => Object.entries(map).map(([Key, Value]) => ({ Key, Value }))),
+    ])
+    .pipe(z.array(z.object({ Key: z.string(), Value: z.string() })).max(50)),
+  TransitiveTagKeys: z.array(tagKey).max(50),
+  ExternalId: z
+    .string()
+    .min(2)
+    .max(1224)
+    .regex(/^[\w+=,.@:/-]*$/, "must match [\\w+=,.@:/-]*"),
+  SerialNumber: z
+    .string()
+    .min(9)
+    .max(256)
+    .regex(/^[\w+=/:,.@-]*$/, "must match [\\w+=/:,.@-]*"),
+  TokenCode: z.union([
+    z.string().regex(/^\d{6}$/, "must be exactly 6 digits"),
+    z.custom<() => unknown>((v) => typeof v === "function", "must be a string or a function"),
+  ]),
+  SourceIdentity: z.string().min(2).max(64).regex(SESSION_NAME, "must match [\\w+=,.@-]*"),
+  ProvidedContexts: z
+    .array(
+      z.strictObject({ ProviderArn: arnString, ContextAssertion: z.string().min(4).max(2048) }),
+    )
+    .max(5),
+  additionalParams: z.record(z.string(), z.unknown()),
+} as const;
+
+const NAMED = [
+  "RoleSessionName",
+  "PolicyArns",
+  "Policy",
+  "DurationSeconds",
+  "Tags",
+  "TransitiveTagKeys",
+  "ExternalId",
+  "SerialNumber",
+  "TokenCode",
+  "SourceIdentity",
+  "ProvidedContexts",
+] as const;
+
+/** The result of normalizing: the request and how the session name is to be chosen. */
+export interface NormalizedParams {
+  request: NormalizedRequest;
+  tokenCode: TokenCodeSource | undefined;
+  /** True when no name was given and it is to be generated (once per session). */
+  generateSessionName: boolean;
+}
+
+function issuesOf(field: string, error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    field: [field, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Validate (when `validate`) and normalize AssumeRole parameters. With `validate: false` the
+ * shapes are still converted (PolicyArns strings, Policy objects, durations, Tags maps) but
+ * no limit is checked, so STS is the judge, as in the Python library.
+ */
+export function normalizeParams(
+  roleArn: string,
+  params: AssumeRoleParams & Record<string, unknown>,
+  validate: boolean,
+  knownOptionKeys: ReadonlySet<string>,
+): NormalizedParams {
+  const issues: ValidationIssue[] = [];
+  const check = <T>(field: string, schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    if (validate) issues.push(...issuesOf(field, result.error));
+    return undefined;
+  };
+
+  if (validate) {
+    for (const key of Object.keys(params)) {
+      if (!knownOptionKeys.has(key) && params[key] !== undefined) {
+        issues.push({ field: key, message: "is not an assumeRole option (use additionalParams)" });
+      }
+    }
+    check("RoleArn", paramSchemas.RoleArn, roleArn);
+  }
+
+  const request: NormalizedRequest = { RoleArn: roleArn };
+  const additional = params.additionalParams;
+  if (additional !== undefined) {
+    const parsed = check("additionalParams", paramSchemas.additionalParams, additional);
+    if (parsed) Object.assign(request, parsed);
+  }
+  request.RoleArn = roleArn; // RoleArn always wins over additionalParams
+
+  for (const name of NAMED) {
+    const value = params[name];
+    if (value === undefined || value === null) continue;
+    if (name === "TokenCode") continue; // kept aside: asked again on every refresh
+    if (name === "RoleSessionName" && value === AUTOMATIC_ROLE_SESSION_NAME) continue;
+    const parsed = validate
+      ? check(name, paramSchemas[name] as z.ZodType, value)
+      : lenientConvert(name, value);
+    if (parsed !== undefined) (request as Record<string, unknown>)[name] = parsed;
+  }
+
+  const tokenCode = params.TokenCode ?? (additional?.TokenCode as TokenCodeSource | undefined);
+  delete request.TokenCode;
+  if (tokenCode !== undefined && validate) check("TokenCode", paramSchemas.TokenCode, tokenCode);
+
+  if (validate && request.TransitiveTagKeys && request.Tags) {
+    const keys = new Set(request.Tags.map((t) => t.Key.toLowerCase()));
+    for (const k of request.TransitiveTagKeys) {
+      if (!keys.has(k.toLowerCase())) {
+        issues.push({ field: "TransitiveTagKeys", message: `${k} is not one of the Tags' keys` });
+      }
+    }
+  }
+  if (validate && (request.SerialNumber === undefined) !== (tokenCode === undefined)) {
+    issues.push({
+      field: request.SerialNumber === undefined ? "SerialNumber" : "TokenCode",
+      message: "SerialNumber and TokenCode go together",
+    });
+  }
+  if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
+
+  // RoleSessionName: explicit > SourceIdentity > generated. The AUTOMATIC sentinel skips
+  // SourceIdentity and forces generation.
+  let generateSessionName = false;
+  if (request.RoleSessionName === undefined) {
+    const explicitAutomatic = params.RoleSessionName === AUTOMATIC_ROLE_SESSION_NAME;
+    if (!explicitAutomatic && request.SourceIdentity) {
+      request.RoleSessionName = request.SourceIdentity;
+    } else {
+      generateSessionName = true;
+    }
+  }
+  return { request, tokenCode, generateSessionName };
+}
+
+/** The shape conversions alone, for `validate: false`. */
+function lenientConvert(name: (typeof NAMED)[number], value: unknown): unknown {
+  switch (name) {
+    case "PolicyArns":
+      return Array.isArray(value)
+        ? value.map((a) => (typeof a === "string" ? { arn: a } : a))
+        : value;
+    case "Policy":
+      return typeof value === "string" ? value : JSON.stringify(value);
+    case "DurationSeconds":
+      return typeof value === "object" ? durationSchema.safeParse(value).data : value;
+    case "Tags":
+      return Array.isArray(value) || typeof value !== "object"
+        ? value
+        : Object.entries(value as Record<string, string>).map(([Key, Value]) => ({ Key, Value }));
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The refresh engine: serves assumed-role credentials from memory and decides when to get
+ * new ones. Read top to bottom: the windows, then `provide()`, then how a refresh runs.
+ *
+ * Timeline of one set of credentials (defaults for one-hour credentials):
+ *
+ *   issued ─────────────── refreshAt ──────── mustRefreshAt ──────── expiration
+ *          fresh: memory    advisory: serve     mandatory: wait for
+ *          only, no I/O     current, refresh    the refresh; never
+ *                           in the background   serve these
+ *
+ *   refreshAt     = expiration − advisory window (900 s) − this session's jitter
+ *   mustRefreshAt = expiration − mandatory window (600 s)
+ *
+ * Windows shrink for short-lived credentials (at most 1/4 and 1/6 of the lifetime), so
+ * 900-second credentials are served for 675 s before the first refresh instead of being
+ * refreshed on every call as botocore does. The jitter is drawn once per session: a fleet's
+ * processes reach refreshAt at different times, and the first to refresh writes the shared
+ * cache for the others.
+ */
+import type { AwsCredentialIdentity } from "@smithy/types";
+import type { AssumeRoleEvent, RefreshReason } from "./events.js";
+
+/** Tuning for the refresh windows. Defaults suit one-hour credentials. */
+export interface RefreshOptions {
+  /** Refresh in the background this long before Expiration. Default 900. */
+  advisorySeconds?: number;
+  /** Callers wait for fresh credentials this long before Expiration. Default 600. */
+  mandatorySeconds?: number;
+  /**
+   * Start the advisory refresh up to this much earlier, drawn once per session, to spread a
+   * fleet's refreshes. Default 120; capped at half the gap between the two windows.
+   */
+  jitterSeconds?: number;
+  /** After a failed background refresh, wait this long before trying again. Default 10. */
+  retrySeconds?: number;
+  /** Source of randomness for the jitter (tests pass a constant). Default Math.random. */
+  random?: () => number;
+}
+
+/** Credentials as the engine holds them, with their expiration. */
+export type ExpiringIdentity = AwsCredentialIdentity & { expiration: Date };
+
+/** What a fetch returns: credentials, and the lifetime the windows are scaled to. */
+export interface Fetched {
+  identity: ExpiringIdentity;
+  lifetimeSeconds: number;
+  source: "sts" | "cache";
+}
+
+/** The two refresh points of one set of credentials, in epoch milliseconds. */
+export interface RefreshPoints {
+  refreshAt: number;
+  mustRefreshAt: number;
+}
+
+/** The window arithmetic, shared with the cache check so both agree on "fresh enough". */
+export class RefreshWindows {
+  readonly #advisoryMs: number;
+  readonly #mandatoryMs: number;
+  readonly #jitterFraction: number;
+  readonly #jitterMaxMs: number;
+  readonly retryMs: number;
+
+  constructor(options: RefreshOptions = {}) {
+    this.#advisoryMs = (options.advisorySeconds ?? 900) * 1000;
+    this.#mandatoryMs = (options.mandatorySeconds ?? 600) * 1000;
+    if (this.#mandatoryMs > this.#advisoryMs) {
+      throw new RangeError("refresh.mandatorySeconds must not exceed refresh.advisorySeconds");
+    }
+    this.#jitterMaxMs = (options.jitterSeconds ?? 120) * 1000;
+    this.#jitterFraction = (options.random ?? Math.random)();
+    this.retryMs = (options.retrySeconds ?? 10) * 1000;
+  }
+
+  /** When credentials expiring at `expiration`, issued for `lifetimeSeconds`, need refreshing. */
+  pointsFor(expiration: number, lifetimeSeconds: number): RefreshPoints {
+    const lifetimeMs = Math.max(0, lifetimeSeconds * 1000);
+    const advisory = Math.min(this.#advisoryMs, lifetimeMs / 4);
+    const mandatory = Math.min(this.#mandatoryMs, lifetimeMs / 6);
+    const jitter = this.#jitterFraction * Math.min(this.#jitterMaxMs, (advisory - mandatory) / 2);
+    return { refreshAt: expiration - advisory - jitter, mustRefreshAt: expiration - mandatory };
+  }
+}
+
+interface Held extends RefreshPoints {
+  identity: ExpiringIdentity;
+}
+
+/** Everything the engine needs from the session that owns it. */
+export interface RefreshEngineOptions {
+  roleArn: string;
+  /** Get new credentials: the shared cache, then STS (see shared-cache-fetch.ts). */
+  fetch: (reason: RefreshReason) => Promise<Fetched>;
+  windows: RefreshWindows;
+  clock: () => number;
+  emit: (event: AssumeRoleEvent) => void;
+}
+
+/** Single-flight, window-aware credential memoization for one assumed-role session. */
+export class RefreshEngine {
+  readonly #options: RefreshEngineOptions;
+  #held: Held | undefined;
+  #inflight: Promise<Held> | undefined;
+  #retryAfter = 0;
+
+  constructor(options: RefreshEngineOptions) {
+    this.#options = options;
+  }
+
+  /** The credential provider's body: called for every request the SDK signs. */
+  async provide(): Promise<ExpiringIdentity> {
+    const now = this.#options.clock();
+    const held = this.#held;
+
+    // Fresh: the hot path. Memory only.
+    if (held && now < held.refreshAt) return held.identity;
+
+    // Advisory: keep serving what we have; one background refresh, failures only reported.
+    if (held && now < held.mustRefreshAt) {
+      if (!this.#inflight && now >= this.#retryAfter) {
+        this.#refresh("advisory").catch(() => {
+          // Reported by #refresh as an event; the next call after retrySeconds tries again.
+        });
+      }
+      return held.identity;
+    }
+
+    // Mandatory, expired or cold: everyone waits for the one refresh, and sees its error.
+    const fresh = await (this.#inflight ?? this.#refresh(held ? "mandatory" : "cold"));
+    if (this.#options.clock() >= fresh.mustRefreshAt) {
+      // Only possible if the clock jumped past the new credentials' window while we waited.
+      throw new Error(`Credentials for ${this.#options.roleArn} expired before they could be used`);
+    }
+    return fresh.identity;
+  }
+
+  /** Credentials held right now, if any (no refresh). */
+  peek(): ExpiringIdentity | undefined {
+    return this.#held?.identity;
+  }
+
+  /** Drop held credentials: the next call refreshes. */
+  invalidate(): void {
+    this.#held = undefined;
+  }
+
+  #refresh(reason: RefreshReason): Promise<Held> {
+    const { roleArn, emit, fetch, windows, clock } = this.#options;
+    emit({ type: "refresh-started", roleArn, reason });
+    const attempt = fetch(reason).then(
+      (fetched) => {
+        const { identity } = fetched;
+        const points = windows.pointsFor(identity.expiration.getTime(), fetched.lifetimeSeconds);
+        const held: Held = { identity, ...points };
+        this.#held = held;
+        this.#retryAfter = 0;
+        emit({
+          type: "refresh-succeeded",
+          roleArn,
+          reason,
+          source: fetched.source,
+          accessKeyId: identity.accessKeyId,
+          expiration: identity.expiration,
+        });
+        return held;
+      },
+      (error: Error) => {
+        this.#retryAfter = clock() + windows.retryMs;
+        // Thrown to callers unless this was a background refresh with credentials still usable.
+        const thrown = reason !== "advisory" || clock() >= (this.#held?.mustRefreshAt ?? 0);
+        emit({ type: "refresh-failed", roleArn, reason, thrown, error });
+        throw error;
+      },
+    );
+    const inflight = attempt.finally(() => {
+      if (this.#inflight === inflight) this.#inflight = undefined;
+    });
+    this.#inflight = inflight;
+    return inflight;
+  }
+}
