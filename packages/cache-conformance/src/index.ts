@@ -260,3 +260,11 @@ export function runCacheConformance(
     }
   });
 }
+
+export {
+  type Fleet,
+  type FleetReply,
+  type FleetRequest,
+  type FleetWorkerConfig,
+  startFleet,
+} from "./fleet.js";

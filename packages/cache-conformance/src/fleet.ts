@@ -1,0 +1,128 @@
+/**
+ * Fleet tests: N real Node processes, each with one assumed-role session over a shared cache
+ * (JSONFileCache on one directory, KeyvCache on one Redis), all calling one sts-local. The
+ * parent drives them over IPC and counts AssumeRole calls at sts-local.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** How each worker builds its cache and session. */
+export interface FleetWorkerConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  roleArn: string;
+  assumeRoleOptions?: Record<string, unknown>;
+  /** Module (absolute path or package name) exporting the cache factory. */
+  cacheModule: string;
+  /** Name of the exported factory: `(cacheArgs) => cache` (may be async). */
+  cacheExport: string;
+  cacheArgs?: unknown;
+  maxAttempts?: number;
+}
+
+/** A request to a worker. */
+export type FleetRequest =
+  | { op: "resolve"; id: string; count: number; concurrency?: number; clockOffsetMs?: number }
+  | { op: "exit" };
+
+/** A worker's answer to one `resolve`. */
+export interface FleetReply {
+  id: string;
+  ok: boolean;
+  accessKeyIds: string[];
+  errors: string[];
+  events: Record<string, number>;
+}
+
+/** A running fleet. */
+export interface Fleet {
+  workers: ChildProcess[];
+  /** Every worker resolves credentials `count` times with `concurrency` callers at once. */
+  resolveAll(options: {
+    count: number;
+    concurrency?: number;
+    clockOffsetMs?: number;
+  }): Promise<FleetReply[]>;
+  /** Ask the workers to exit and wait for them (kills stragglers after 5 s). */
+  close(): Promise<void>;
+}
+
+const WORKER = fileURLToPath(new URL("./fleet-worker.js", import.meta.url));
+
+/** Start `size` worker processes and wait until each has built its cache and session. */
+export async function startFleet(size: number, config: FleetWorkerConfig): Promise<Fleet> {
+  const workers = Array.from({ length: size }, () =>
+    fork(WORKER, [], {
+      env: { ...process.env, FLEET_WORKER_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "json",
+    }),
+  );
+  let seq = 0;
+  const ask = (worker: ChildProcess, request: FleetRequest & { id: string }) =>
+    new Promise<FleetReply>((resolve, reject) => {
+      const onMessage = (reply: FleetReply) => {
+        if (reply.id !== request.id) return;
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+        resolve(reply);
+      };
+      const onExit = (code: number | null) => reject(new Error(`fleet worker exited (${code})`));
+      worker.on("message", onMessage);
+      worker.once("exit", onExit);
+      worker.send(request);
+    });
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: FleetReply) => {
+            if (m.id === "ready") {
+              w.off("message", onMessage);
+              resolve();
+            }
+          };
+          w.on("message", onMessage);
+          w.once("exit", (code) => reject(new Error(`fleet worker exited before ready (${code})`)));
+        }),
+    ),
+  );
+  return {
+    workers,
+    resolveAll: ({ count, concurrency, clockOffsetMs }) => {
+      const id = `r${seq++}`;
+      return Promise.all(
+        workers.map((w) =>
+          ask(w, {
+            op: "resolve",
+            id,
+            count,
+            ...(concurrency !== undefined ? { concurrency } : {}),
+            ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
+          }),
+        ),
+      );
+    },
+    close: async () => {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.exitCode !== null || w.signalCode !== null) return resolve();
+              const timer = setTimeout(() => w.kill("SIGKILL"), 5000);
+              w.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              try {
+                w.send({ op: "exit" });
+              } catch {
+                w.kill("SIGKILL");
+              }
+            }),
+        ),
+      );
+    },
+  };
+}
