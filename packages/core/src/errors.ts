@@ -19,9 +19,9 @@ export class AssumeRoleValidationError extends TypeError {
     this.issues = issues;
   }
 
-  /** The fields that failed, in order. */
+  /** The fields that failed, in order, each once. */
   get fields(): string[] {
-    return this.issues.map((i) => i.field);
+    return [...new Set(this.issues.map((i) => i.field))];
   }
 }
 

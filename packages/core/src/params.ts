@@ -89,14 +89,14 @@ export const paramSchemas = {
   DurationSeconds: durationSchema.pipe(
     z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
   ),
-  Tags: z
-    .union([
-      z.array(z.strictObject({ Key: tagKey, Value: z.string().max(256) })),
-      z
-        .record(tagKey, z.string().max(256))
-        .transform((map) => Object.entries(map).map(([Key, Value]) => ({ Key, Value }))),
-    ])
-    .pipe(z.array(z.object({ Key: z.string(), Value: z.string() })).max(50)),
+  // A `{ key: value }` map becomes the list STS takes before the limits are checked.
+  Tags: z.preprocess(
+    (tags) =>
+      tags && typeof tags === "object" && !Array.isArray(tags)
+        ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+        : tags,
+    z.array(z.strictObject({ Key: tagKey, Value: z.string().max(256) })).max(50),
+  ),
   TransitiveTagKeys: z.array(tagKey).max(50),
   ExternalId: z
     .string()

@@ -1,0 +1,174 @@
+import {
+  type CacheEntry,
+  type CredentialCache,
+  type LockOptions,
+  MemoryCache,
+  parseCacheEntry,
+} from "@assume-role-lib/core";
+import type { StsLocal } from "@assume-role-lib/sts-local";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EventLog, role, rootSession, startFrozenSts } from "./helpers.js";
+
+let sts: StsLocal & { now: () => number };
+beforeAll(async () => {
+  sts = await startFrozenSts();
+});
+afterAll(() => sts.close());
+afterEach(() => {
+  sts.stats.reset();
+  sts.faults.clear();
+});
+
+const MIN = 60_000;
+const calls = () => sts.stats.calls("AssumeRole");
+const session = (cache: CredentialCache, log = new EventLog()) =>
+  rootSession(sts, log).assumeRole(role("Demo"), {
+    RoleSessionName: "shared",
+    cache,
+    refresh: { jitterSeconds: 0 },
+  });
+
+describe("a shared cache", () => {
+  it("a plain Map is a valid cache: the second session makes no STS call", async () => {
+    const cache = new Map<string, unknown>();
+    const first = await session(cache).credentials();
+    const log = new EventLog();
+    const second = await session(cache, log).credentials();
+    expect(second.accessKeyId).toBe(first.accessKeyId);
+    expect(calls()).toBe(1);
+    expect(log.of("refresh-succeeded")[0]?.source).toBe("cache");
+    expect(log.count("cache-hit")).toBe(1);
+    const stored = parseCacheEntry([...cache.values()][0]);
+    expect(stored?.Credentials.AccessKeyId).toBe(first.accessKeyId);
+  });
+
+  it("stores botocore's document under botocore's key", async () => {
+    const cache = new MemoryCache();
+    const s = session(cache);
+    await s.credentials();
+    const raw = cache.get(s.cacheKey as string) as CacheEntry;
+    expect(raw.Credentials.Expiration).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(raw.AssumedRoleUser?.Arn).toBe("arn:aws:sts::123456789012:assumed-role/Demo/shared");
+    expect(Object.keys(raw.Credentials).sort()).toEqual(
+      ["AccessKeyId", "AccountId", "Expiration", "SecretAccessKey", "SessionToken"].sort(),
+    );
+  });
+
+  it("reads an entry botocore wrote (UTC suffix, extra fields) with no STS call", async () => {
+    const cache = new Map<string, unknown>();
+    const s = session(cache);
+    const expiry = new Date(sts.now() + 50 * MIN).toISOString().replace(/\.\d+Z$/, "UTC");
+    cache.set(s.cacheKey as string, {
+      Credentials: {
+        AccessKeyId: "ASIABOTOCOREWRITTEN1",
+        SecretAccessKey: "botocore-secret-0123456789",
+        SessionToken: "botocore-token-0123456789",
+        Expiration: expiry,
+      },
+      AssumedRoleUser: {
+        AssumedRoleId: "AROA:x",
+        Arn: "arn:aws:sts::123456789012:assumed-role/Demo/x",
+      },
+      ResponseMetadata: { RequestId: "r", HTTPStatusCode: 200, RetryAttempts: 0 },
+    });
+    expect((await s.credentials()).accessKeyId).toBe("ASIABOTOCOREWRITTEN1");
+    expect(calls()).toBe(0);
+  });
+
+  it.each([
+    ["corrupt", "{not json", "invalid"],
+    ["foreign", { some: "thing" }, "invalid"],
+    ["inside the advisory window", "expiring", "expiring"],
+  ])("a %s entry is a miss and is overwritten", async (_name, value, why) => {
+    const cache = new Map<string, unknown>();
+    const log = new EventLog();
+    const s = session(cache, log);
+    const stale = {
+      Credentials: {
+        AccessKeyId: "ASIASTALE",
+        SecretAccessKey: "stale-secret-0123456789",
+        SessionToken: "stale-token-0123456789",
+        Expiration: new Date(sts.now() + 14 * MIN).toISOString(),
+      },
+    };
+    cache.set(s.cacheKey as string, value === "expiring" ? stale : value);
+    const creds = await s.credentials();
+    expect(creds.accessKeyId).not.toBe("ASIASTALE");
+    expect(calls()).toBe(1);
+    expect(log.of("cache-miss").map((e) => e.why)).toContain(why);
+    expect(parseCacheEntry(cache.get(s.cacheKey as string))?.Credentials.AccessKeyId).toBe(
+      creds.accessKeyId,
+    );
+  });
+
+  it("follows the order: get → lock → get → STS → set → unlock", async () => {
+    const ops: string[] = [];
+    const inner = new MemoryCache();
+    const cache: CredentialCache = {
+      get: (k) => {
+        ops.push("get");
+        return inner.get(k);
+      },
+      set: (k, v) => {
+        ops.push(calls() === 1 ? "set(after STS)" : "set(before STS)");
+        inner.set(k, v);
+      },
+      has: (k) => inner.has(k),
+      delete: (k) => inner.delete(k),
+      lock: async (k: string, o: LockOptions) => {
+        ops.push("lock");
+        const release = await inner.lock(k, o);
+        return async () => {
+          ops.push("unlock");
+          await release?.();
+        };
+      },
+    };
+    await session(cache).credentials();
+    expect(ops).toEqual(["get", "lock", "get", "set(after STS)", "unlock"]);
+  });
+
+  it("a holder that refreshed while we waited for the lock saves us the STS call", async () => {
+    const cache = new MemoryCache();
+    sts.faults.latency(200);
+    const [a, b] = [session(cache), session(cache)];
+    const [ca, cb] = await Promise.all([a.credentials(), b.credentials()]);
+    expect(ca.accessKeyId).toBe(cb.accessKeyId);
+    expect(calls()).toBe(1);
+  });
+
+  it("a lock wait that times out still gets credentials (from STS)", async () => {
+    const cache = new MemoryCache();
+    const s = rootSession(sts).assumeRole(role("Demo"), { cache, lock: { waitMs: 50 } });
+    const held = await cache.lock(s.cacheKey as string, { waitMs: 10, ttlMs: 60_000 });
+    const log = new EventLog();
+    const waiting = rootSession(sts, log).assumeRole(role("Demo"), { cache, lock: { waitMs: 50 } });
+    expect((await waiting.credentials()).accessKeyId).toMatch(/^ASIA/);
+    expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
+    await held?.();
+  });
+
+  it("a broken cache is reported and skipped: the caller still gets credentials", async () => {
+    const boom = (op: string) => () => {
+      throw new Error(`${op} failed: connection refused`);
+    };
+    const cache: CredentialCache = {
+      get: boom("get"),
+      set: boom("set"),
+      has: boom("has") as never,
+      delete: boom("delete") as never,
+      lock: async () => {
+        throw new Error("lock failed");
+      },
+    };
+    const log = new EventLog();
+    const creds = await session(cache, log).credentials();
+    expect(creds.accessKeyId).toMatch(/^ASIA/);
+    expect(
+      log
+        .of("cache-error")
+        .map((e) => e.operation)
+        .sort(),
+    ).toEqual(["get", "get", "lock", "set"]);
+  });
+});

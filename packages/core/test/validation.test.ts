@@ -1,0 +1,177 @@
+import {
+  AssumeRoleError,
+  type AssumeRoleOptions,
+  AssumeRoleValidationError,
+  assumeRole,
+} from "@assume-role-lib/core";
+import type { StsLocal } from "@assume-role-lib/sts-local";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { role, rootSession, startFrozenSts } from "./helpers.js";
+
+let sts: StsLocal & { now: () => number };
+beforeAll(async () => {
+  sts = await startFrozenSts();
+});
+afterAll(() => sts.close());
+afterEach(() => sts.stats.reset());
+
+const arn = role("Demo");
+const tooMany = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
+
+// Each case: options, and the field the error must name. Nothing reaches the network.
+const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, string, string?]> = [
+  ["RoleSessionName too short", { RoleSessionName: "a" }, "RoleSessionName"],
+  ["RoleSessionName too long", { RoleSessionName: "x".repeat(65) }, "RoleSessionName"],
+  ["RoleSessionName bad chars", { RoleSessionName: "has space" }, "RoleSessionName"],
+  ["DurationSeconds below 900", { DurationSeconds: 5 }, "DurationSeconds"],
+  ["DurationSeconds above 43200", { DurationSeconds: 43201 }, "DurationSeconds"],
+  ["DurationSeconds not an integer", { DurationSeconds: 1000.5 }, "DurationSeconds"],
+  [
+    "DurationSeconds as a too-short duration",
+    { DurationSeconds: { minutes: 5 } },
+    "DurationSeconds",
+  ],
+  ["PolicyArns as a string", { PolicyArns: "arn:aws:iam::aws:policy/X" as never }, "PolicyArns"],
+  [
+    "PolicyArns more than 10",
+    { PolicyArns: tooMany(11, (i) => `arn:aws:iam::aws:policy/P${i}`) as string[] },
+    "PolicyArns",
+  ],
+  ["PolicyArns arn too short", { PolicyArns: ["arn:short"] }, "PolicyArns.0"],
+  ["Policy too long", { Policy: { Statement: "x".repeat(2100) } }, "Policy"],
+  ["Policy empty", { Policy: "" }, "Policy"],
+  [
+    "Tags more than 50",
+    { Tags: tooMany(51, (i) => ({ Key: `k${i}`, Value: "v" })) as never },
+    "Tags",
+  ],
+  ["Tag key too long", { Tags: [{ Key: "k".repeat(129), Value: "v" }] }, "Tags.0.Key"],
+  ["Tag value too long", { Tags: { team: "v".repeat(257) } }, "Tags.0.Value"],
+  ["Tag key bad chars", { Tags: [{ Key: "bad*key", Value: "v" }] }, "Tags.0.Key"],
+  [
+    "TransitiveTagKeys not among Tags",
+    { Tags: { a: "1" }, TransitiveTagKeys: ["b"] },
+    "TransitiveTagKeys",
+  ],
+  ["ExternalId too short", { ExternalId: "x" }, "ExternalId"],
+  ["ExternalId bad chars", { ExternalId: "has space" }, "ExternalId"],
+  ["SerialNumber too short", { SerialNumber: "arn:x", TokenCode: "123456" }, "SerialNumber"],
+  [
+    "TokenCode not 6 digits",
+    { SerialNumber: "arn:aws:iam::123456789012:mfa/me", TokenCode: "12345" },
+    "TokenCode",
+  ],
+  ["TokenCode without SerialNumber", { TokenCode: "123456" }, "SerialNumber"],
+  ["SourceIdentity too short", { SourceIdentity: "a" }, "SourceIdentity"],
+  [
+    "ProvidedContexts more than 5",
+    {
+      ProvidedContexts: tooMany(6, () => ({
+        ProviderArn: "arn:aws:iam::aws:contextProvider/IdentityCenter",
+        ContextAssertion: "abcd",
+      })) as never,
+    },
+    "ProvidedContexts",
+  ],
+  ["unknown option", { DurationSecs: 900 }, "DurationSecs"],
+  ["additionalParams not an object", { additionalParams: "x" as never }, "additionalParams"],
+];
+
+describe("validation: a typed error naming the field, before any network call", () => {
+  it.each(invalid)("%s", (_name, options, field) => {
+    let error: unknown;
+    try {
+      assumeRole(rootSession(sts), arn, options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AssumeRoleValidationError);
+    const v = error as AssumeRoleValidationError;
+    expect(v.fields).toContain(field);
+    expect(v.message).toContain(field);
+    expect(v.roleArn).toBe(arn);
+    expect(sts.stats.calls()).toBe(0);
+  });
+
+  it("names every bad field at once", () => {
+    try {
+      assumeRole(rootSession(sts), "not-an-arn", { DurationSeconds: 1, RoleSessionName: "!" });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as AssumeRoleValidationError).fields).toEqual([
+        "RoleArn",
+        "RoleSessionName",
+        "DurationSeconds",
+      ]);
+    }
+  });
+
+  it("does not echo parameter values (a TokenCode is sensitive)", () => {
+    try {
+      assumeRole(rootSession(sts), arn, {
+        SerialNumber: "arn:aws:iam::123456789012:mfa/me",
+        TokenCode: "98765x",
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain("98765x");
+    }
+  });
+
+  it("accepts every parameter in every documented shape", async () => {
+    const child = assumeRole(rootSession(sts), role("Long"), {
+      RoleSessionName: "all-params",
+      PolicyArns: [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        { arn: "arn:aws:iam::aws:policy/Other1" },
+      ],
+      Policy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+      },
+      DurationSeconds: { hours: 2 },
+      Tags: { team: "core", env: "test" },
+      TransitiveTagKeys: ["team"],
+      SourceIdentity: "alice",
+      additionalParams: { RoleSessionName: "loses-to-named", DurationSeconds: 999 },
+    });
+    expect(child.assumeRoleRequest).toMatchObject({
+      RoleSessionName: "all-params",
+      DurationSeconds: 7200,
+      PolicyArns: [
+        { arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+        { arn: "arn:aws:iam::aws:policy/Other1" },
+      ],
+      Tags: [
+        { Key: "team", Value: "core" },
+        { Key: "env", Value: "test" },
+      ],
+    });
+    expect(typeof child.assumeRoleRequest?.Policy).toBe("string");
+    const creds = await child.credentials();
+    // sts-local issues whole-second expirations.
+    expect(Math.abs((creds.expiration?.getTime() ?? 0) - (sts.now() + 7200_000))).toBeLessThan(
+      1000,
+    );
+    const sent = sts.stats.requests.find((r) => r.action === "AssumeRole")?.params ?? {};
+    expect(sent.RoleSessionName).toBe("all-params");
+    expect(sent.DurationSeconds).toBe("7200");
+    expect(sent["Tags.member.1.Key"]).toBe("team");
+  });
+
+  it("additionalParams passes new parameters through; RoleArn always wins", () => {
+    const child = assumeRole(rootSession(sts), arn, {
+      additionalParams: { RoleArn: role("Other"), FutureParam: "x1" },
+    });
+    expect(child.assumeRoleRequest).toMatchObject({ RoleArn: arn, FutureParam: "x1" });
+  });
+
+  it("validate: false skips the schema; STS is the judge", async () => {
+    const child = assumeRole(rootSession(sts), arn, { DurationSeconds: 5, validate: false });
+    const error = await child.credentials().catch((e) => e);
+    expect(error).toBeInstanceOf(AssumeRoleError);
+    expect(error.code).toBe("ValidationError");
+    expect(error.roleArn).toBe(arn);
+    expect(sts.stats.calls("AssumeRole")).toBe(1);
+  });
+});
