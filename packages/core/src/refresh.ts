@@ -85,6 +85,8 @@ export class RefreshWindows {
 
 interface Held extends RefreshPoints {
   identity: ExpiringIdentity;
+  /** The identity as an already-settled promise: the hot path hands it out, allocating nothing. */
+  settled: Promise<ExpiringIdentity>;
 }
 
 /** Everything the engine needs from the session that owns it. */
@@ -109,12 +111,12 @@ export class RefreshEngine {
   }
 
   /** The credential provider's body: called for every request the SDK signs. */
-  async provide(): Promise<ExpiringIdentity> {
+  provide(): Promise<ExpiringIdentity> {
     const now = this.#options.clock();
     const held = this.#held;
 
     // Fresh: the hot path. Memory only.
-    if (held && now < held.refreshAt) return held.identity;
+    if (held && now < held.refreshAt) return held.settled;
 
     // Advisory: keep serving what we have; one background refresh, failures only reported.
     if (held && now < held.mustRefreshAt) {
@@ -123,11 +125,15 @@ export class RefreshEngine {
           // Reported by #refresh as an event; the next call after retrySeconds tries again.
         });
       }
-      return held.identity;
+      return held.settled;
     }
 
     // Mandatory, expired or cold: everyone waits for the one refresh, and sees its error.
-    const fresh = await (this.#inflight ?? this.#refresh(held ? "mandatory" : "cold"));
+    return this.#waitForRefresh(held ? "mandatory" : "cold");
+  }
+
+  async #waitForRefresh(reason: RefreshReason): Promise<ExpiringIdentity> {
+    const fresh = await (this.#inflight ?? this.#refresh(reason));
     if (this.#options.clock() >= fresh.mustRefreshAt) {
       // Only possible if the clock jumped past the new credentials' window while we waited.
       throw new Error(`Credentials for ${this.#options.roleArn} expired before they could be used`);
@@ -152,7 +158,7 @@ export class RefreshEngine {
       (fetched) => {
         const { identity } = fetched;
         const points = windows.pointsFor(identity.expiration.getTime(), fetched.lifetimeSeconds);
-        const held: Held = { identity, ...points };
+        const held: Held = { identity, settled: Promise.resolve(identity), ...points };
         this.#held = held;
         this.#retryAfter = 0;
         emit({

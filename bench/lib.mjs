@@ -1,0 +1,48 @@
+// Side-by-side measurement helpers shared by the benchmarks. Timings on a shared 2-core
+// machine are noisy, so candidates run interleaved (A, B, A, B, …) and we report medians
+// and ratios measured in the same run, never a single absolute time.
+
+/** Median of numbers. */
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Percentile (0..100) of numbers, nearest-rank. */
+export const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+/**
+ * Run async candidates interleaved: `rounds` rounds, each timing `batch` sequential calls
+ * of every candidate. Returns { name: { nsPerOp: median over rounds, rounds: [...] } }.
+ */
+export async function interleaved(candidates, { rounds = 15, batch = 2000, warmup = 2 } = {}) {
+  const samples = Object.fromEntries(Object.keys(candidates).map((k) => [k, []]));
+  for (let r = 0; r < rounds + warmup; r++) {
+    for (const [name, fn] of Object.entries(candidates)) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) await fn();
+      const ns = Number(process.hrtime.bigint() - start) / batch;
+      if (r >= warmup) samples[name].push(ns);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [k, { nsPerOp: median(xs), rounds: xs }]),
+  );
+}
+
+/** Format a markdown table from rows of cells. */
+export function table(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export const fmtNs = (ns) =>
+  ns >= 1e6
+    ? `${(ns / 1e6).toFixed(2)} ms`
+    : ns >= 1e3
+      ? `${(ns / 1e3).toFixed(2)} µs`
+      : `${ns.toFixed(0)} ns`;
