@@ -82,6 +82,21 @@ describe("assumeRole against sts-local with the real SDK", () => {
     }
   });
 
+  it("Session.default() uses the SDK's default chain (here: environment variables)", async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.AWS_ACCESS_KEY_ID = sts.rootCredentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = sts.rootCredentials.secretAccessKey;
+      process.env.AWS_REGION = sts.region;
+      const parent = Session.default({ stsClientConfig: { endpoint: sts.endpoint } });
+      expect(await parent.resolveRegion()).toBe(sts.region);
+      const child = parent.assumeRole(role("Demo"), { RoleSessionName: "from-env" });
+      expect(await whoAmI(child)).toContain("assumed-role/Demo/from-env");
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it("a parent without credentials is a NoParentCredentialsError, with no STS call", async () => {
     const child = assumeRole(
       async () => {
