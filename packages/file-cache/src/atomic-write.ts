@@ -1,0 +1,33 @@
+/**
+ * Atomic file replacement: a reader (in this or any other process, including botocore)
+ * sees either the old file or the whole new one, never a partial write.
+ */
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { TEMP_SUFFIX } from "./paths.js";
+
+/**
+ * Write `data` to `path` atomically: a temp file in the same directory (rename is only
+ * atomic within one file system), fsync (so a crash after the rename cannot leave an empty
+ * file that the rename made visible), then rename over the target. The temp file is
+ * removed if any step fails, so failures (full disk, read-only directory) leave nothing.
+ */
+export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  // pid + random: unique across processes and across concurrent writes in one process.
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
+  let handle: FileHandle | undefined;
+  try {
+    // "wx": never follow or reuse an existing file; `mode` applies from creation, so the
+    // secret is never readable by others, not even briefly.
+    handle = await open(temp, "wx", mode);
+    await handle.writeFile(data, "utf8");
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+}

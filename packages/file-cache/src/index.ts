@@ -1,0 +1,8 @@
+/**
+ * `@assume-role-lib/file-cache`: a JSON file cache for assumed-role credentials with atomic
+ * writes and cross-process locks, compatible with the AWS CLI's and boto3's cache.
+ *
+ * @packageDocumentation
+ */
+export { JSONFileCache, type JSONFileCacheOptions } from "./json-file-cache.js";
+export { AWS_CLI_CACHE_DIR, InvalidCacheKeyError } from "./paths.js";
