@@ -1,0 +1,90 @@
+/**
+ * Get one set of assumed-role credentials for a command: the parent session from the
+ * options (the SDK's default chain, `--profile`, `--region`, `--endpoint-url`), the cache,
+ * AssumeRole, and the region the credentials are for.
+ */
+import type { AssumeRoleEvent } from "@assume-role-lib/core";
+import { openCache } from "./cache-option.js";
+import { redact } from "./errors/exit-codes.js";
+import { mfaPrompt } from "./mfa-prompt.js";
+import { assumeRoleParams, type CommonOptionValues } from "./options.js";
+
+/** Assumed-role credentials, ready to print or hand to a child process. */
+export interface ResolvedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  /** The region the credentials are meant for, when one is configured. */
+  region: string | undefined;
+}
+
+/** Describe an event on one line for `--debug` (events carry no secret). */
+function describeEvent(event: AssumeRoleEvent): string {
+  const { type, roleArn: _roleArn, ...rest } = event as AssumeRoleEvent & Record<string, unknown>;
+  const fields = Object.entries(rest).map(([k, v]) => {
+    if (v instanceof Error) return `${k}=${v.name}: ${v.message}`;
+    if (v instanceof Date) return `${k}=${v.toISOString()}`;
+    return `${k}=${String(v)}`;
+  });
+  return `assume-role: [debug] ${type} ${fields.join(" ")}`.trimEnd();
+}
+
+/** Assume the role with the command line's options; throws core's typed errors. */
+export async function assumeFromOptions(
+  roleArn: string,
+  options: CommonOptionValues,
+): Promise<ResolvedCredentials> {
+  const params = assumeRoleParams(options);
+  if (options.mfa) params.TokenCode = mfaPrompt(options.SerialNumber);
+  const { Session } = await import("@assume-role-lib/core");
+  const opened = await openCache(options.cache);
+  const debug = options.debug
+    ? (line: string) => process.stderr.write(`${redact(line)}\n`)
+    : undefined;
+  debug?.(`assume-role: [debug] cache: ${opened.description}`);
+  try {
+    const parent = Session.default({
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpointUrl ? { stsClientConfig: { endpoint: options.endpointUrl } } : {}),
+    });
+    const child = parent.assumeRole(roleArn, {
+      ...params,
+      ...(opened.cache ? { cache: opened.cache } : {}),
+      ...(debug ? { onEvent: (event: AssumeRoleEvent) => debug(describeEvent(event)) } : {}),
+    });
+    let identity: Awaited<ReturnType<typeof child.credentials>>;
+    try {
+      identity = await child.credentials();
+    } catch (error) {
+      if ((error as Error)?.name === "NoParentCredentialsError") {
+        const where = options.profile
+          ? `profile ${options.profile}`
+          : "the default credential chain";
+        (error as Error).message += ` (looked in ${where})`;
+      }
+      throw error;
+    }
+    if (!identity.sessionToken || !identity.expiration) {
+      throw new Error("AssumeRole returned credentials without a session token or expiration");
+    }
+    let region = options.region;
+    if (!region) {
+      try {
+        region = await child.resolveRegion();
+      } catch {
+        region = undefined;
+      }
+    }
+    return {
+      accessKeyId: identity.accessKeyId,
+      secretAccessKey: identity.secretAccessKey,
+      sessionToken: identity.sessionToken,
+      expiration: identity.expiration,
+      region,
+    };
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** The `assume-role` bin: run main(), let stdout drain, then exit (or die of exec's signal). */
+import { constants } from "node:os";
+import { main } from "./main.js";
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+const outcome = await main(process.argv);
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+if (outcome.signal) {
+  // The child of `exec` died of a signal: die of the same one, so that a shell sees it.
+  // Signals that do not end a Node process by default fall through to 128 + n.
+  process.removeAllListeners(outcome.signal);
+  process.kill(process.pid, outcome.signal);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  process.exit(128 + (constants.signals[outcome.signal] ?? 0));
+}
+process.exit(outcome.exitCode);

@@ -1,0 +1,90 @@
+/**
+ * `assume-role exec ROLE_ARN -- COMMAND [ARGS…]`: run a command with the credentials in its
+ * environment. Passes the exit code through, forwards SIGINT/SIGTERM/SIGHUP to the child, and
+ * dies of the child's signal if it dies of one.
+ */
+import { spawn } from "node:child_process";
+import { Command } from "commander";
+import { assumeFromOptions } from "../assume.js";
+import { addCommonOptions, type CommonOptionValues } from "../options.js";
+import { credentialVariables, VARIABLES_TO_UNSET } from "../output-formats.js";
+import type { CommandResult } from "./result.js";
+
+const EXAMPLES = `
+The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CREDENTIAL_EXPIRATION and, when a region is configured, AWS_REGION and
+AWS_DEFAULT_REGION; AWS_PROFILE is removed so that the SDKs use them. The credentials are
+not refreshed while the command runs: ask for a long enough --DurationSeconds.
+
+Put -- before the command so that its own options are not read as assume-role's.
+The exit code is the command's (127 when it cannot be found); when it dies of a signal,
+assume-role dies of the same signal.
+
+Examples:
+  $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws sts get-caller-identity
+  $ assume-role exec arn:aws:iam::123456789012:role/MyRole --region eu-west-1 -- node deploy.js --prod
+  $ assume-role exec arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200 -- ./long-job.sh
+`;
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** The child's environment: ours, with the credentials set and the profile unset. */
+export function childEnvironment(
+  base: NodeJS.ProcessEnv,
+  variables: Record<string, string>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of VARIABLES_TO_UNSET) delete env[name];
+  // A stale AWS_SECURITY_TOKEN (the old name) must not ride along with new keys.
+  delete env.AWS_SECURITY_TOKEN;
+  return { ...env, ...variables };
+}
+
+/** Run the command; resolve with its exit code or the signal it died of. */
+export function runChild(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number } | { signal: NodeJS.Signals }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: "inherit", env });
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const done = (outcome: { code: number } | { signal: NodeJS.Signals }) => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      resolve(outcome);
+    };
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      const notFound = error.code === "ENOENT";
+      process.stderr.write(
+        `assume-role: cannot run ${file}: ${notFound ? "command not found" : error.message}\n`,
+      );
+      done({ code: notFound ? 127 : 126 });
+    });
+    child.once("exit", (code, signal) => {
+      done(signal ? { signal } : { code: code ?? 1 });
+    });
+  });
+}
+
+export function execCommand(result: CommandResult): Command {
+  const command = new Command("exec")
+    .description("run a command with the credentials in its environment")
+    .usage("<role-arn> [options] -- <command> [args...]")
+    .argument("<role-arn>", "ARN of the role to assume")
+    .argument("<command...>", "the command to run, and its arguments");
+  addCommonOptions(command, "cache directory or redis:// URL (default: ~/.aws/cli/cache)");
+  command.addHelpText("after", EXAMPLES);
+  command.action(async (roleArn: string, argv: string[], options: CommonOptionValues) => {
+    result.debug = Boolean(options.debug);
+    const credentials = await assumeFromOptions(roleArn, options);
+    const [file, ...args] = argv as [string, ...string[]];
+    const env = childEnvironment(process.env, credentialVariables(credentials));
+    const outcome = await runChild(file, args, env);
+    if ("signal" in outcome) result.signal = outcome.signal;
+    else result.exitCode = outcome.code;
+  });
+  return command;
+}

@@ -1,0 +1,20 @@
+export type { ResolvedCredentials } from "./assume.js";
+export { assumeFromOptions } from "./assume.js";
+export type { CacheOptionValue, OpenedCache } from "./cache-option.js";
+export { openCache } from "./cache-option.js";
+export { childEnvironment } from "./commands/exec.js";
+export type { ExitCodeValue } from "./errors/exit-codes.js";
+export { ExitCode, exitCodeOf, formatError, UsageError } from "./errors/exit-codes.js";
+export type { MainOutcome } from "./main.js";
+export { createProgram, main } from "./main.js";
+export type { CommonOptionValues } from "./options.js";
+export type { EnvFormat } from "./output-formats.js";
+export {
+  credentialProcessJson,
+  credentialVariables,
+  ENV_FORMATS,
+  formatEnv,
+  quoteFish,
+  quotePowerShell,
+  quoteSh,
+} from "./output-formats.js";
