@@ -123,7 +123,6 @@ export function createAssumedRoleCredentials(
         clock,
       }),
     emit,
-    clock,
   });
   const engine = new RefreshEngine({
     roleArn,

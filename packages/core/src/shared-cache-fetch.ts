@@ -13,6 +13,9 @@ import { type CacheEntry, parseCacheEntry } from "./cache-entry.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import type { ExpiringIdentity, Fetched } from "./refresh.js";
 
+/** How long one lock attempt waits before the cache is read again. */
+const LOCK_SLICE_MS = 250;
+
 /** The parts of an AssumeRole response the cache stores. */
 export interface StsResult {
   entry: CacheEntry;
@@ -33,7 +36,6 @@ export interface SharedCacheFetchOptions {
   isFresh: (expiration: number, lifetimeSeconds: number) => boolean;
   callSts: () => Promise<StsResult>;
   emit: (event: AssumeRoleEvent) => void;
-  clock: () => number;
 }
 
 /** Build the fetch function the refresh engine calls. */
@@ -52,7 +54,17 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     secrets: string[] = [],
   ) => emit({ type: "cache-error", roleArn, key, operation, error: sanitizeError(e, secrets) });
 
-  const read = async (key: string): Promise<Fetched | undefined> => {
+  const unlock = async (key: string, release: ReleaseLock | undefined) => {
+    if (!release) return;
+    try {
+      await release();
+    } catch (e) {
+      reportError(key, "unlock", e);
+    }
+  };
+
+  /** Read and validate; `report` is false for re-reads, whose misses are expected. */
+  const read = async (key: string, report: boolean): Promise<Fetched | undefined> => {
     let raw: unknown;
     try {
       raw = await cache.get(key);
@@ -60,20 +72,15 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
       reportError(key, "get", e);
       return undefined;
     }
-    if (raw === undefined || raw === null) {
-      emit({ type: "cache-miss", roleArn, key, why: "absent" });
+    const miss = (why: "absent" | "invalid" | "expiring") => {
+      if (report) emit({ type: "cache-miss", roleArn, key, why });
       return undefined;
-    }
+    };
+    if (raw === undefined || raw === null) return miss("absent");
     const entry = parseCacheEntry(raw);
-    if (!entry) {
-      emit({ type: "cache-miss", roleArn, key, why: "invalid" });
-      return undefined;
-    }
+    if (!entry) return miss("invalid");
     const expiration = entry.Credentials.Expiration;
-    if (!options.isFresh(expiration.getTime(), options.lifetimeSeconds)) {
-      emit({ type: "cache-miss", roleArn, key, why: "expiring" });
-      return undefined;
-    }
+    if (!options.isFresh(expiration.getTime(), options.lifetimeSeconds)) return miss("expiring");
     emit({ type: "cache-hit", roleArn, key });
     const c = entry.Credentials;
     const identity: ExpiringIdentity = {
@@ -86,34 +93,72 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     return { identity, lifetimeSeconds: options.lifetimeSeconds, source: "cache" };
   };
 
-  const acquire = async (key: string): Promise<ReleaseLock | undefined> => {
-    if (!cache.lock) return undefined;
-    const started = options.clock();
-    try {
-      const release = await cache.lock(key, options.lock);
-      const waitedMs = options.clock() - started;
-      if (waitedMs > 0 || !release) {
-        emit({ type: "lock-waited", roleArn, key, waitedMs, acquired: Boolean(release) });
+  /**
+   * Wait for the lock, re-reading the cache between short lock attempts: the holder is
+   * usually about to write, and a waiter that finds its entry never needs the lock at all
+   * (otherwise every waiter would take the lock in turn just to re-read).
+   */
+  const acquireOrRead = async (
+    key: string,
+    lock: NonNullable<CredentialCache["lock"]>,
+  ): Promise<{ release?: ReleaseLock; written?: Fetched; lockFailed?: boolean }> => {
+    // Real time, not options.clock: a test's frozen clock must not make the wait endless.
+    const started = performance.now();
+    const deadline = started + options.lock.waitMs;
+    const done = (acquired: boolean) => {
+      const waitedMs = Math.round(performance.now() - started);
+      if (waitedMs > 0 || !acquired) {
+        emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
       }
-      return release;
-    } catch (e) {
-      reportError(key, "lock", e);
-      return undefined;
+    };
+    for (;;) {
+      const remaining = deadline - performance.now();
+      let release: ReleaseLock | undefined;
+      try {
+        release = await lock.call(cache, key, {
+          waitMs: Math.max(0, Math.min(LOCK_SLICE_MS, remaining)),
+          ttlMs: options.lock.ttlMs,
+        });
+      } catch (e) {
+        reportError(key, "lock", e);
+        return { lockFailed: true };
+      }
+      if (release) {
+        done(true);
+        return { release };
+      }
+      const written = await read(key, false);
+      if (written) {
+        done(false);
+        return { written };
+      }
+      if (performance.now() >= deadline) {
+        done(false);
+        return {};
+      }
     }
   };
 
   return async () => {
     const key = options.key();
-    const cached = await read(key);
+    const cached = await read(key, true);
     if (cached) return cached;
 
-    const release = await acquire(key);
-    try {
+    let release: ReleaseLock | undefined;
+    if (cache.lock) {
+      const waited = await acquireOrRead(key, cache.lock);
+      if (waited.written) return waited.written;
+      release = waited.release;
       // Whoever held the lock before us has probably just written fresh credentials.
-      if (cache.lock) {
-        const written = await read(key);
-        if (written) return written;
+      if (!waited.lockFailed) {
+        const written = await read(key, false);
+        if (written) {
+          await unlock(key, release);
+          return written;
+        }
       }
+    }
+    try {
       const result = await fromSts();
       try {
         await cache.set(key, result.entry);
@@ -123,13 +168,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
       }
       return { identity: result.identity, lifetimeSeconds: result.lifetimeSeconds, source: "sts" };
     } finally {
-      if (release) {
-        try {
-          await release();
-        } catch (e) {
-          reportError(key, "unlock", e);
-        }
-      }
+      await unlock(key, release);
     }
   };
 }

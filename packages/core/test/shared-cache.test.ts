@@ -169,6 +169,33 @@ describe("a shared cache", () => {
         .of("cache-error")
         .map((e) => e.operation)
         .sort(),
-    ).toEqual(["get", "get", "lock", "set"]);
+    ).toEqual(["get", "lock", "set"]);
+  });
+});
+
+describe("waiting for another process's lock", () => {
+  it("a waiter that finds the holder's entry returns it without ever taking the lock", async () => {
+    const cache = new MemoryCache();
+    const log = new EventLog();
+    const s = session(cache, log);
+    const key = s.cacheKey as string;
+    const held = await cache.lock(key, { waitMs: 10, ttlMs: 60_000 }); // "another process"
+    const missed = log.next("cache-miss");
+    const pending = s.credentials();
+    await missed; // its first read is done; now it waits for the lock
+    // The holder writes an entry while we wait; it never releases (it "crashed" after writing).
+    const written = {
+      Credentials: {
+        AccessKeyId: "ASIAWRITTENBYHOLDER1",
+        SecretAccessKey: "holder-secret-0123456789",
+        SessionToken: "holder-token-0123456789",
+        Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
+      },
+    };
+    cache.set(key, written);
+    expect((await pending).accessKeyId).toBe("ASIAWRITTENBYHOLDER1");
+    expect(calls()).toBe(0);
+    expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
+    await held?.();
   });
 });

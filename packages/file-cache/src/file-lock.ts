@@ -16,7 +16,7 @@
  *   after ttlMs. Its mtime is then at most stale / 2 old, so nobody has broken it yet and
  *   the unlock cannot remove someone else's lock.
  */
-import { LocalLocks, type LockOptions, type ReleaseLock } from "@assume-role-lib/core";
+import { LocalLocks, type LockOptions, type ReleaseLock } from "@assume-role-lib/core/cache";
 import lockfile from "proper-lockfile";
 
 /** Tuning and reporting for {@link FileLocks}. */

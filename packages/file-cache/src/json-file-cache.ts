@@ -10,7 +10,7 @@ import {
   formatExpiration,
   type LockOptions,
   type ReleaseLock,
-} from "@assume-role-lib/core";
+} from "@assume-role-lib/core/cache";
 import { writeFileAtomic } from "./atomic-write.js";
 import { FileLocks } from "./file-lock.js";
 import { entryPath, expandHome, lockPath } from "./paths.js";
