@@ -1,0 +1,133 @@
+/**
+ * The Redis connection behind `KeyvCache.redis()`: one node-redis v5 client (or cluster)
+ * configured to fail fast instead of queueing while Redis is away, reconnecting forever
+ * with capped backoff, shared by the Keyv store (entries) and the lock (SET NX / EVAL).
+ */
+import KeyvRedis, {
+  createClient,
+  createCluster,
+  type RedisClientOptions,
+  type RedisClusterOptions,
+} from "@keyv/redis";
+import { Keyv } from "keyv";
+import type { RedisLockClient } from "./redis-lock.js";
+import { withTimeout } from "./timeouts.js";
+
+/** How `KeyvCache.redis()` connects. */
+export interface RedisConnectionOptions {
+  /** The URL(s) are root nodes of a Redis Cluster (use the cluster client). Default false. */
+  cluster?: boolean;
+  /** Deadline of each TCP connect attempt, in ms. Default 1000. */
+  connectTimeoutMs?: number;
+  /** Longest pause between reconnect attempts, in ms (exponential from 50 ms). Default 2000. */
+  reconnectMaxDelayMs?: number;
+  /** Extra node-redis client options (for a cluster: applied to every node). */
+  clientOptions?: RedisClientOptions;
+  /** Extra node-redis cluster options (with `cluster: true`). */
+  clusterOptions?: Partial<RedisClusterOptions>;
+}
+
+/** The minimum this module needs from a node-redis client or cluster. */
+interface Connectable {
+  connect(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+  readonly isOpen: boolean;
+}
+
+/** A connected-on-demand Redis client, a Keyv over it, and its lifecycle. */
+export interface RedisConnection {
+  keyv: Keyv;
+  /** Resolves once the first connection is up; later outages fail commands fast instead. */
+  ready(): Promise<void>;
+  /** The client for lock commands (after `ready()`). */
+  lockClient(): Promise<RedisLockClient>;
+  /** Close gracefully (pending commands finish, bounded), then drop the socket. */
+  close(): Promise<void>;
+}
+
+/** Build the client, the Keyv store and the Keyv for `KeyvCache.redis()`. */
+export function connectRedis(
+  url: string | string[],
+  options: RedisConnectionOptions,
+  onError: (error: unknown) => void,
+): RedisConnection {
+  const urls = Array.isArray(url) ? url : [url];
+  if (urls.length === 0) throw new TypeError("KeyvCache.redis needs a Redis URL");
+  if (urls.length > 1 && !options.cluster) {
+    throw new TypeError("several Redis URLs are only accepted with cluster: true");
+  }
+  const maxDelay = options.reconnectMaxDelayMs ?? 2000;
+  const socket = {
+    connectTimeout: options.connectTimeoutMs ?? 1000,
+    // Always a number: node-redis gives up for good on some errors under its default.
+    reconnectStrategy: (retries: number) =>
+      Math.min(maxDelay, 50 * 2 ** Math.min(retries, 10)) + Math.floor(Math.random() * 50),
+  };
+  const nodeOptions = {
+    ...options.clientOptions,
+    // Reject commands while disconnected instead of queueing them until Redis is back.
+    disableOfflineQueue: true,
+    socket: { ...socket, ...options.clientOptions?.socket },
+  } as RedisClientOptions;
+
+  const client = options.cluster
+    ? createCluster({
+        ...options.clusterOptions,
+        rootNodes: urls.map((u) => ({ url: u })),
+        defaults: { ...nodeOptions, ...options.clusterOptions?.defaults },
+      } as RedisClusterOptions)
+    : createClient({ ...nodeOptions, url: urls[0] as string });
+  const connectable = client as unknown as Connectable;
+  connectable.on("error", onError);
+
+  const store = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+  const keyv = new Keyv(store, { namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
+  keyv.on("error", onError);
+
+  let everReady = false;
+  let connecting: Promise<void> | undefined;
+  let closed = false;
+  const ready = (): Promise<void> => {
+    if (everReady) return Promise.resolve();
+    if (closed) return Promise.reject(new Error("KeyvCache is closed"));
+    connecting ??= connectable.connect().then(
+      () => {
+        everReady = true;
+      },
+      (error: unknown) => {
+        // A single client retries by itself; a cluster whose root nodes are all down
+        // rejects: try again on the next operation.
+        connecting = undefined;
+        throw error;
+      },
+    );
+    return connecting;
+  };
+  // Connect now, so the first credential request does not pay for it.
+  ready().catch(() => {});
+
+  return {
+    keyv,
+    ready,
+    lockClient: async () => {
+      await ready();
+      return client as unknown as RedisLockClient;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (!connectable.isOpen) return;
+      try {
+        await withTimeout("close", 1000, () => connectable.close());
+      } catch {
+        try {
+          connectable.destroy();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}
