@@ -57,8 +57,11 @@ async function resolveMany(request: Extract<FleetRequest, { op: "resolve" }>): P
 
 process.on("message", (message: FleetRequest) => {
   if (message.op === "exit") {
-    (cache as { close?: () => unknown })?.close?.();
-    process.exit(0);
+    // Close the cache (a pending unlock must reach Redis) but never hang on it.
+    const closing = Promise.resolve((cache as { close?: () => unknown })?.close?.());
+    const limit = new Promise((resolve) => setTimeout(resolve, 2000).unref());
+    Promise.race([closing, limit]).finally(() => process.exit(0));
+    return;
   }
   resolveMany(message).then((reply) => process.send?.(reply));
 });

@@ -54,7 +54,12 @@ const WORKER = fileURLToPath(new URL("./fleet-worker.js", import.meta.url));
 export async function startFleet(size: number, config: FleetWorkerConfig): Promise<Fleet> {
   const workers = Array.from({ length: size }, () =>
     fork(WORKER, [], {
-      env: { ...process.env, FLEET_WORKER_CONFIG: JSON.stringify(config) },
+      env: {
+        ...process.env,
+        // 32 copies of the SDK's Node 20 support notice are noise; nothing here depends on it.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        FLEET_WORKER_CONFIG: JSON.stringify(config),
+      },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "json",
     }),

@@ -27,6 +27,8 @@ export interface CredentialCache {
    * errors: the core reports them and calls STS anyway.
    */
   lock?(key: string, options: LockOptions): Promise<ReleaseLock | undefined>;
+  /** Optional: release connections and handles. The core never calls it; owners do. */
+  close?(): unknown;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type LockOptions,
   parseExpiration,
   type ReleaseLock,
-} from "@assume-role-lib/core";
+} from "@assume-role-lib/core/cache";
 import type { Keyv } from "keyv";
 import { type EncryptionKeyInput, EntryCipher } from "./encryption.js";
 import {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { LockOptions, ReleaseLock } from "@assume-role-lib/core";
+import type { LockOptions, ReleaseLock } from "@assume-role-lib/core/cache";
 import { sleep, withTimeout } from "./timeouts.js";
 
 /**
