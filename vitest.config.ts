@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // also what the child processes of the cross-process tests load, so both see one build.
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -10,6 +10,7 @@ export interface OpenedCache {
   cache: CredentialCache | undefined;
   /** Where the entries go, for `--debug`. */
   description: string;
+  /** Close connections (a Redis client would keep the process alive). */
   close(): Promise<void>;
 }
 

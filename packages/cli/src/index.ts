@@ -3,6 +3,7 @@ export { assumeFromOptions } from "./assume.js";
 export type { CacheOptionValue, OpenedCache } from "./cache-option.js";
 export { openCache } from "./cache-option.js";
 export { childEnvironment } from "./commands/exec.js";
+export type { CommandResult } from "./commands/result.js";
 export type { ExitCodeValue } from "./errors/exit-codes.js";
 export { ExitCode, exitCodeOf, formatError, UsageError } from "./errors/exit-codes.js";
 export type { MainOutcome } from "./main.js";

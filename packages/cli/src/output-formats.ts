@@ -6,6 +6,7 @@ import type { ResolvedCredentials } from "./assume.js";
 
 /** The formats of `assume-role env`. */
 export const ENV_FORMATS = ["env", "json", "sh", "fish", "powershell"] as const;
+/** One of {@link ENV_FORMATS}. */
 export type EnvFormat = (typeof ENV_FORMATS)[number];
 
 /** An Expiration as the Python CLI prints it: `%Y-%m-%dT%H:%M:%SZ`. */

@@ -56,6 +56,7 @@ export interface LambdaSessionNameOptions {
   identifier?: string;
   /** For tests: the environment and clock to read. */
   env?: NodeJS.ProcessEnv;
+  /** For tests: the clock for the timestamp identifier (epoch milliseconds). */
   now?: () => number;
 }
 

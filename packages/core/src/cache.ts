@@ -17,9 +17,13 @@ export type ReleaseLock = () => void | Promise<void>;
  * anything: what does not parse is a miss.
  */
 export interface CredentialCache {
+  /** The value stored under `key` (any shape: the core parses it), or undefined/null. */
   get(key: string): unknown;
+  /** Store an entry document under `key`. */
   set(key: string, value: CacheEntry): unknown;
+  /** Whether anything is stored under `key`. */
   has(key: string): boolean | Promise<boolean>;
+  /** Remove `key`; true when something was removed. */
   delete(key: string): boolean | Promise<boolean>;
   /**
    * Optional cross-process single-flight. Resolves to a release function once the lock is
@@ -83,19 +87,24 @@ export class MemoryCache implements CredentialCache {
   readonly #entries = new Map<string, unknown>();
   readonly #locks = new LocalLocks();
 
+  /** {@inheritDoc CredentialCache.get} */
   get(key: string): unknown {
     return this.#entries.get(key);
   }
+  /** {@inheritDoc CredentialCache.set} */
   set(key: string, value: CacheEntry): void {
     // A copy, so callers mutating their object cannot change what the cache holds.
     this.#entries.set(key, structuredClone(value));
   }
+  /** {@inheritDoc CredentialCache.has} */
   has(key: string): boolean {
     return this.#entries.has(key);
   }
+  /** {@inheritDoc CredentialCache.delete} */
   delete(key: string): boolean {
     return this.#entries.delete(key);
   }
+  /** An in-process lock: MemoryCache is shared within one process only. */
   lock(key: string, options: LockOptions): Promise<ReleaseLock | undefined> {
     return this.#locks.acquire(key, options);
   }

@@ -1,3 +1,9 @@
+/**
+ * Assumed-role credentials with automatic refresh and pluggable caches for the AWS SDK for
+ * JavaScript v3. Start with {@link assumeRole} and {@link Session}.
+ *
+ * @packageDocumentation
+ */
 export type { LambdaSessionNameOptions } from "./arns.js";
 export { generateLambdaSessionName, getAssumedRoleSessionArn, getRoleArn } from "./arns.js";
 export { assumeRole } from "./assume-role.js";
@@ -27,6 +33,7 @@ export type {
   ClientConstructor,
   Parent,
   RegionInput,
+  RegionSource,
   SessionOptions,
 } from "./session.js";
 export { Session } from "./session.js";

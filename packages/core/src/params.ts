@@ -108,6 +108,7 @@ export const paramSchemas = {
     .min(9)
     .max(256)
     .regex(/^[\w+=/:,.@-]*$/, "must match [\\w+=/:,.@-]*"),
+  /** A 6-digit code, or a function returning a fresh one on each refresh. */
   TokenCode: z.union([
     z.string().regex(/^\d{6}$/, "must be exactly 6 digits"),
     z.custom<() => unknown>((v) => typeof v === "function", "must be a string or a function"),

@@ -1,6 +1,6 @@
 import { STSClient } from "@aws-sdk/client-sts";
 
-/** Resolves a region, or undefined when none is configured. */
+/** Resolves a region, or undefined when none is configured (e.g. a profile's region). */
 export type RegionSource = () => Promise<string | undefined>;
 
 let configFileRegion: Promise<string | undefined> | undefined;

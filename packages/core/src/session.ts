@@ -10,6 +10,8 @@ import { type MemoizedProvider, memoizeProvider, staticProvider } from "./identi
 import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
 import { frozenRegion, implicitRegion, type RegionSource } from "./region.js";
 
+export type { RegionSource };
+
 /** Options of `assumeRole()`: the AssumeRole parameters, the region, and behaviour. */
 export interface AssumeRoleOptions extends AssumeRoleParams, AssumeRoleBehaviour {
   /**

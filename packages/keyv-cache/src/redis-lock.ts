@@ -19,11 +19,13 @@ import { sleep, withTimeout } from "./timeouts.js";
  * (cluster commands are routed by their key).
  */
 export interface RedisLockClient {
+  /** `SET key value NX PX ttl`: take the lock if free. */
   set(
     key: string,
     value: string,
     options: { condition: "NX"; expiration: { type: "PX"; value: number } },
   ): Promise<unknown>;
+  /** Run the compare-and-delete release script. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

@@ -16,6 +16,7 @@ export const ExitCode = {
   assumeRoleFailed: 4,
 } as const;
 
+/** One of the {@link ExitCode} values. */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A usage error found by the CLI itself (exit 2). */
