@@ -5,7 +5,12 @@ import type { CredentialCache, LockOptions } from "./cache.js";
 import { cacheKey } from "./cache-key.js";
 import type { EventListener } from "./events.js";
 import { type MemoizedProvider, markMemoized, redactInspect } from "./identity.js";
-import { type AssumeRoleParams, type NormalizedRequest, normalizeParams } from "./params.js";
+import {
+  ASSUME_ROLE_PARAM_NAMES,
+  type AssumeRoleParams,
+  type NormalizedRequest,
+  normalizeParams,
+} from "./params.js";
 import { RefreshEngine, type RefreshOptions, RefreshWindows } from "./refresh.js";
 import { sharedCacheFetch } from "./shared-cache-fetch.js";
 import { callAssumeRole } from "./sts-call.js";
@@ -35,17 +40,7 @@ export interface AssumeRoleBehaviour {
 
 /** Keys accepted in `assumeRole()` options (everything else is rejected when validating). */
 export const ASSUME_ROLE_OPTION_KEYS: ReadonlySet<string> = new Set([
-  "RoleSessionName",
-  "PolicyArns",
-  "Policy",
-  "DurationSeconds",
-  "Tags",
-  "TransitiveTagKeys",
-  "ExternalId",
-  "SerialNumber",
-  "TokenCode",
-  "SourceIdentity",
-  "ProvidedContexts",
+  ...ASSUME_ROLE_PARAM_NAMES,
   "additionalParams",
   "region",
   "validate",

@@ -122,7 +122,8 @@ export const paramSchemas = {
   additionalParams: z.record(z.string(), z.unknown()),
 } as const;
 
-const NAMED = [
+/** The AssumeRole parameters `assumeRole()` takes by name (STS's spelling). */
+export const ASSUME_ROLE_PARAM_NAMES = [
   "RoleSessionName",
   "PolicyArns",
   "Policy",
@@ -187,7 +188,7 @@ export function normalizeParams(
   }
   request.RoleArn = roleArn; // RoleArn always wins over additionalParams
 
-  for (const name of NAMED) {
+  for (const name of ASSUME_ROLE_PARAM_NAMES) {
     const value = params[name];
     if (value === undefined || value === null) continue;
     if (name === "TokenCode") continue; // kept aside: asked again on every refresh
@@ -233,7 +234,7 @@ export function normalizeParams(
 }
 
 /** The shape conversions alone, for `validate: false`. */
-function lenientConvert(name: (typeof NAMED)[number], value: unknown): unknown {
+function lenientConvert(name: (typeof ASSUME_ROLE_PARAM_NAMES)[number], value: unknown): unknown {
   switch (name) {
     case "PolicyArns":
       return Array.isArray(value)

@@ -4,17 +4,16 @@ import {
   NoParentCredentialsError,
   Session,
 } from "@assume-role-lib/core";
-import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
+import { startStsLocal } from "@assume-role-lib/sts-local";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { role, rootSession, startFrozenSts } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
 
-let sts: StsLocal & { now: () => number };
-beforeAll(async () => {
-  sts = await startFrozenSts();
+const getSts = useFrozenSts();
+let sts: FrozenSts;
+beforeAll(() => {
+  sts = getSts();
 });
-afterAll(() => sts.close());
-afterEach(() => sts.stats.reset());
 
 const whoAmI = async (session: Session) =>
   (

@@ -1,11 +1,15 @@
 import { type AssumeRoleEvent, Session } from "@assume-role-lib/core";
 import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
+import { afterAll, afterEach, beforeAll } from "vitest";
+
+/** An sts-local whose frozen clock the sessions share. */
+export type FrozenSts = StsLocal & { now: () => number };
 
 export const ACCOUNT = "123456789012";
 export const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
 /** An sts-local with a frozen clock that the sessions share, so tests move time by hand. */
-export async function startFrozenSts(): Promise<StsLocal & { now: () => number }> {
+export async function startFrozenSts(): Promise<FrozenSts> {
   const sts = await startStsLocal();
   sts.clock.freeze();
   return Object.assign(sts, { now: () => sts.clock.nowMs() });
@@ -60,4 +64,24 @@ export class EventLog {
       }),
     );
   }
+}
+
+/**
+ * One frozen sts-local for a test file: started before its tests, closed after them, with
+ * stats and faults reset after each test. Returns a getter (the server starts in beforeAll).
+ */
+export function useFrozenSts(): () => FrozenSts {
+  let sts: FrozenSts | undefined;
+  beforeAll(async () => {
+    sts = await startFrozenSts();
+  });
+  afterAll(() => sts?.close());
+  afterEach(() => {
+    sts?.stats.reset();
+    sts?.faults.clear();
+  });
+  return () => {
+    if (!sts) throw new Error("useFrozenSts: the server is not started yet");
+    return sts;
+  };
 }

@@ -1,17 +1,12 @@
 import { AssumeRoleError, type AssumeRoleOptions, type Session } from "@assume-role-lib/core";
-import type { StsLocal } from "@assume-role-lib/sts-local";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EventLog, role, rootSession, startFrozenSts } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EventLog, type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
 
-let sts: StsLocal & { now: () => number };
-beforeAll(async () => {
-  sts = await startFrozenSts();
-});
-afterAll(() => sts.close());
-afterEach(() => {
-  sts.stats.reset();
-  sts.faults.clear();
+const getSts = useFrozenSts();
+let sts: FrozenSts;
+beforeAll(() => {
+  sts = getSts();
 });
 
 const MIN = 60_000;

@@ -6,15 +6,14 @@ import {
   type CredentialCache,
   EVENTS_CHANNEL,
 } from "@assume-role-lib/core";
-import type { StsLocal } from "@assume-role-lib/sts-local";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventLog, role, rootSession, startFrozenSts } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EventLog, type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
 
-let sts: StsLocal & { now: () => number };
-beforeAll(async () => {
-  sts = await startFrozenSts();
+const getSts = useFrozenSts();
+let sts: FrozenSts;
+beforeAll(() => {
+  sts = getSts();
 });
-afterAll(() => sts.close());
 
 describe("secrets never appear in errors, events or util.inspect output", () => {
   it("scans everything a user could log through a run with successes and failures", async () => {

@@ -4,16 +4,14 @@ import {
   AssumeRoleValidationError,
   assumeRole,
 } from "@assume-role-lib/core";
-import type { StsLocal } from "@assume-role-lib/sts-local";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { role, rootSession, startFrozenSts } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
 
-let sts: StsLocal & { now: () => number };
-beforeAll(async () => {
-  sts = await startFrozenSts();
+const getSts = useFrozenSts();
+let sts: FrozenSts;
+beforeAll(() => {
+  sts = getSts();
 });
-afterAll(() => sts.close());
-afterEach(() => sts.stats.reset());
 
 const arn = role("Demo");
 const tooMany = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
