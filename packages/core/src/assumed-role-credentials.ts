@@ -3,6 +3,7 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { generateSessionName } from "./arns.js";
 import type { CredentialCache, LockOptions } from "./cache.js";
 import { cacheKey } from "./cache-key.js";
+import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { type MemoizedProvider, markMemoized, redactInspect } from "./identity.js";
 import {
@@ -93,19 +94,32 @@ export function createAssumedRoleCredentials(
   const stsClient = () => {
     client ??= new STSClient({
       region: async () => (await parent.region()) ?? "us-east-1",
+      // The SDK's default is no timeout at all: an STS endpoint that accepts and never
+      // answers would hold the single in-flight refresh, and every waiter, for ever.
+      // (requestTimeout alone only logs a warning: throwOnRequestTimeout makes it an error.)
+      requestHandler: {
+        connectionTimeout: 3_000,
+        requestTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      },
       ...options.stsClientConfig,
       credentials: parent.credentials,
     });
     return client;
   };
 
-  const windows = new RefreshWindows(options.refresh);
+  const windows = new RefreshWindows(options.refresh, roleArn);
+  const lock = lockOptions(roleArn, options.lock);
   const lifetimeSeconds = request.DurationSeconds ?? 3600;
   const fetch = sharedCacheFetch({
     roleArn,
     cache: options.cache,
     key: () => key,
-    lock: { waitMs: options.lock?.waitMs ?? 15_000, ttlMs: options.lock?.ttlMs ?? 10_000 },
+    knownSecrets: () => {
+      const held = engine.peek();
+      return held ? [held.secretAccessKey, held.sessionToken] : [];
+    },
+    lock,
     lifetimeSeconds,
     isFresh: (expiration, lifetime) => clock() < windows.pointsFor(expiration, lifetime).refreshAt,
     callSts: () =>
@@ -136,4 +150,20 @@ export function createAssumedRoleCredentials(
     request: Object.freeze({ ...request }),
     cacheKey: key,
   };
+}
+
+/** Lock wait and lease, checked: a NaN wait would make the wait loop endless. */
+function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): LockOptions {
+  const issues: ValidationIssue[] = [];
+  const ms = (name: keyof LockOptions, fallback: number) => {
+    const value = given?.[name] ?? fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      issues.push({ field: `lock.${name}`, message: "must be a finite number >= 0" });
+      return fallback;
+    }
+    return value;
+  };
+  const result = { waitMs: ms("waitMs", 15_000), ttlMs: ms("ttlMs", 10_000) };
+  if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
+  return result;
 }

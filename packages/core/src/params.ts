@@ -203,6 +203,16 @@ export function normalizeParams(
   delete request.TokenCode;
   if (tokenCode !== undefined && validate) check("TokenCode", paramSchemas.TokenCode, tokenCode);
 
+  if (validate && request.Tags) {
+    // STS tag keys are case-insensitive: Team and team are the same tag.
+    const seen = new Set<string>();
+    for (const [i, tag] of request.Tags.entries()) {
+      const k = tag.Key.toLowerCase();
+      if (seen.has(k))
+        issues.push({ field: `Tags.${i}.Key`, message: "repeats a key (case-insensitively)" });
+      seen.add(k);
+    }
+  }
   if (validate && request.TransitiveTagKeys && request.Tags) {
     const keys = new Set(request.Tags.map((t) => t.Key.toLowerCase()));
     for (const k of request.TransitiveTagKeys) {

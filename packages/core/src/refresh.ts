@@ -19,6 +19,7 @@
  * cache for the others.
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
 import type { AssumeRoleEvent, RefreshReason } from "./events.js";
 
 /** Tuning for the refresh windows. Defaults suit one-hour credentials. */
@@ -62,15 +63,32 @@ export class RefreshWindows {
   readonly #jitterMaxMs: number;
   readonly retryMs: number;
 
-  constructor(options: RefreshOptions = {}) {
-    this.#advisoryMs = (options.advisorySeconds ?? 900) * 1000;
-    this.#mandatoryMs = (options.mandatorySeconds ?? 600) * 1000;
+  /** Throws AssumeRoleValidationError for windows that are not finite, negative or inverted. */
+  constructor(options: RefreshOptions = {}, roleArn?: string) {
+    const issues: ValidationIssue[] = [];
+    const seconds = (name: keyof RefreshOptions, fallback: number, min: number): number => {
+      const value = options[name] ?? fallback;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+        issues.push({ field: `refresh.${name}`, message: `must be a finite number >= ${min}` });
+        return fallback;
+      }
+      return value;
+    };
+    this.#advisoryMs = seconds("advisorySeconds", 900, 0) * 1000;
+    this.#mandatoryMs = seconds("mandatorySeconds", 600, 0) * 1000;
+    this.#jitterMaxMs = seconds("jitterSeconds", 120, 0) * 1000;
+    this.retryMs = seconds("retrySeconds", 10, 0.001) * 1000;
     if (this.#mandatoryMs > this.#advisoryMs) {
-      throw new RangeError("refresh.mandatorySeconds must not exceed refresh.advisorySeconds");
+      issues.push({
+        field: "refresh.mandatorySeconds",
+        message: "must not exceed advisorySeconds",
+      });
     }
-    this.#jitterMaxMs = (options.jitterSeconds ?? 120) * 1000;
-    this.#jitterFraction = (options.random ?? Math.random)();
-    this.retryMs = (options.retrySeconds ?? 10) * 1000;
+    if (options.random !== undefined && typeof options.random !== "function") {
+      issues.push({ field: "refresh.random", message: "must be a function" });
+    }
+    if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
+    this.#jitterFraction = Math.min(1, Math.max(0, (options.random ?? Math.random)()));
   }
 
   /** When credentials expiring at `expiration`, issued for `lifetimeSeconds`, need refreshing. */
@@ -149,6 +167,7 @@ export class RefreshEngine {
   /** Drop held credentials: the next call refreshes. */
   invalidate(): void {
     this.#held = undefined;
+    this.#retryAfter = 0;
   }
 
   #refresh(reason: RefreshReason): Promise<Held> {

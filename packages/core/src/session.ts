@@ -5,6 +5,7 @@ import {
   type AssumeRoleBehaviour,
   createAssumedRoleCredentials,
 } from "./assumed-role-credentials.js";
+import { AssumeRoleValidationError } from "./errors.js";
 import { createEmitter, type EventListener } from "./events.js";
 import { type MemoizedProvider, memoizeProvider, staticProvider } from "./identity.js";
 import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
@@ -187,6 +188,13 @@ export class Session {
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     };
+    if (region !== undefined && typeof region !== "boolean") {
+      if (typeof region !== "string" || !/^[a-z0-9-]+$/.test(region)) {
+        throw new AssumeRoleValidationError(roleArn, [
+          { field: "region", message: "must be a region name, true, false or undefined" },
+        ]);
+      }
+    }
     const assumed = createAssumedRoleCredentials(
       { credentials: this.credentials, region: () => this.#regionSource() },
       roleArn,
@@ -197,11 +205,6 @@ export class Session {
       },
       createEmitter(inherited.onEvent),
     );
-    if (rest.validate !== false && region !== undefined && typeof region !== "boolean") {
-      if (typeof region !== "string" || !/^[a-z0-9-]+$/.test(region)) {
-        throw new TypeError(`region must be a region name, true, false or undefined`);
-      }
-    }
     let regionSource: RegionSource;
     let explicitRegion: string | undefined;
     if (typeof region === "string") {

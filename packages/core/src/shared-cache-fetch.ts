@@ -29,6 +29,11 @@ export interface SharedCacheFetchOptions {
   cache: CredentialCache | undefined;
   /** Computed lazily: validation and the session name must exist first. */
   key: () => string;
+  /**
+   * Secrets to scrub from cache errors: the credentials held now are probably the ones in
+   * the cache, and a backend's parse error can quote what it read.
+   */
+  knownSecrets?: () => Array<string | undefined>;
   lock: LockOptions;
   /** Lifetime to scale windows to for cached entries (the requested DurationSeconds). */
   lifetimeSeconds: number;
@@ -52,7 +57,16 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     operation: "get" | "set" | "lock" | "unlock",
     e: unknown,
     secrets: string[] = [],
-  ) => emit({ type: "cache-error", roleArn, key, operation, error: sanitizeError(e, secrets) });
+  ) =>
+    emit({
+      type: "cache-error",
+      roleArn,
+      key,
+      operation,
+      error: sanitizeError(e, [...secrets, ...(options.knownSecrets?.() ?? [])]),
+    });
+
+  const hit = (key: string) => emit({ type: "cache-hit", roleArn, key });
 
   const unlock = async (key: string, release: ReleaseLock | undefined) => {
     if (!release) return;
@@ -63,7 +77,10 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     }
   };
 
-  /** Read and validate; `report` is false for re-reads, whose misses are expected. */
+  /**
+   * Read and validate. `report` is false for re-reads while waiting for the lock: their
+   * misses are expected, and their hit is reported by the caller after `lock-waited`.
+   */
   const read = async (key: string, report: boolean): Promise<Fetched | undefined> => {
     let raw: unknown;
     try {
@@ -81,7 +98,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     if (!entry) return miss("invalid");
     const expiration = entry.Credentials.Expiration;
     if (!options.isFresh(expiration.getTime(), options.lifetimeSeconds)) return miss("expiring");
-    emit({ type: "cache-hit", roleArn, key });
+    if (report) hit(key);
     const c = entry.Credentials;
     const identity: ExpiringIdentity = {
       accessKeyId: c.AccessKeyId,
@@ -105,11 +122,11 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     // Real time, not options.clock: a test's frozen clock must not make the wait endless.
     const started = performance.now();
     const deadline = started + options.lock.waitMs;
+    let contended = false; // a free lock is not a wait, however long the backend took
     const done = (acquired: boolean) => {
+      if (!contended) return;
       const waitedMs = Math.round(performance.now() - started);
-      if (waitedMs > 0 || !acquired) {
-        emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
-      }
+      emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
     };
     for (;;) {
       const remaining = deadline - performance.now();
@@ -127,9 +144,11 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
         done(true);
         return { release };
       }
+      contended = true;
       const written = await read(key, false);
       if (written) {
         done(false);
+        hit(key);
         return { written };
       }
       if (performance.now() >= deadline) {
@@ -153,6 +172,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
       if (!waited.lockFailed) {
         const written = await read(key, false);
         if (written) {
+          hit(key);
           await unlock(key, release);
           return written;
         }

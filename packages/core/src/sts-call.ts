@@ -7,7 +7,7 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { toCacheEntry } from "./cache-entry.js";
 import { NoParentCredentialsError, toAssumeRoleError } from "./errors.js";
-import type { AssumeRoleEvent } from "./events.js";
+import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import type { NormalizedRequest, TokenCodeSource } from "./params.js";
 import type { ExpiringIdentity } from "./refresh.js";
 import type { StsResult } from "./shared-cache-fetch.js";
@@ -35,12 +35,15 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
   try {
     parent = await options.parentCredentials();
   } catch (error) {
-    throw new NoParentCredentialsError(roleArn, (error as Error)?.message ?? String(error));
+    // A custom provider's message is not ours to trust: sanitize (and cap) it.
+    throw new NoParentCredentialsError(roleArn, sanitizeError(error).message);
   }
   const secrets = [parent.secretAccessKey, parent.sessionToken];
 
   const input = { ...request } as AssumeRoleCommandInput;
   if (options.tokenCode !== undefined) {
+    // A TokenCode function's own error (a cancelled prompt, say) is the caller's: it goes
+    // through unchanged, so an application can tell it from an STS failure.
     input.TokenCode =
       typeof options.tokenCode === "function" ? await options.tokenCode() : options.tokenCode;
   }

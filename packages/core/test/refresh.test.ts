@@ -146,14 +146,15 @@ describe("mandatory window: callers wait for the one refresh", () => {
 
 describe("short-lived credentials", () => {
   it("900-second credentials are not refreshed on every call (windows scale to 225/150 s)", async () => {
-    const { s } = child({ DurationSeconds: 900 });
+    const { s, log } = child({ DurationSeconds: 900 });
     const first = await s.credentials();
     sts.clock.advance(600_000); // 300 s left: botocore would refresh on every call here
     for (let i = 0; i < 50; i++) expect(await s.credentials()).toBe(first);
     expect(assumeRoleCalls()).toBe(1);
     sts.clock.advance(100_000); // 200 s left: advisory
+    const refreshed = log.next("refresh-succeeded");
     expect(await s.credentials()).toBe(first);
-    await new Promise((r) => setTimeout(r, 20));
+    expect((await refreshed).reason).toBe("advisory");
     expect(assumeRoleCalls()).toBe(2);
   });
 });
@@ -204,4 +205,27 @@ describe("inside an SDK client", () => {
     // The SDK compares with the real clock: it saw 1 h of validity and did not ask again.
     expect(log.count("refresh-started")).toBe(1);
   });
+});
+
+describe("an STS that never answers", () => {
+  it("times out after 10 s (the SDK default is no timeout): a retryable AssumeRoleError", async () => {
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket)); // accepts, never replies
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as import("node:net").AddressInfo).port;
+    try {
+      const s = rootSession(sts).assumeRole(role("Demo"), {
+        stsClientConfig: { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 },
+      });
+      const started = performance.now();
+      const error = await s.credentials().catch((e) => e);
+      expect(error).toBeInstanceOf(AssumeRoleError);
+      expect(error.retryable).toBe(true);
+      expect(performance.now() - started).toBeLessThan(30_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 40_000);
 });

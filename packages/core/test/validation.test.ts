@@ -71,7 +71,31 @@ const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, strin
     },
     "ProvidedContexts",
   ],
+  [
+    "Tag keys repeated case-insensitively",
+    {
+      Tags: [
+        { Key: "Team", Value: "a" },
+        { Key: "team", Value: "b" },
+      ],
+    },
+    "Tags.1.Key",
+  ],
   ["unknown option", { DurationSecs: 900 }, "DurationSecs"],
+  ["region not a region name", { region: "Not A Region" }, "region"],
+  ["refresh window NaN", { refresh: { advisorySeconds: Number.NaN } }, "refresh.advisorySeconds"],
+  [
+    "mandatory window negative",
+    { refresh: { advisorySeconds: 0, mandatorySeconds: -60 } },
+    "refresh.mandatorySeconds",
+  ],
+  [
+    "mandatory after advisory",
+    { refresh: { advisorySeconds: 300, mandatorySeconds: 600 } },
+    "refresh.mandatorySeconds",
+  ],
+  ["retrySeconds zero", { refresh: { retrySeconds: 0 } }, "refresh.retrySeconds"],
+  ["lock wait NaN", { lock: { waitMs: Number.NaN } }, "lock.waitMs"],
   ["additionalParams not an object", { additionalParams: "x" as never }, "additionalParams"],
 ];
 

@@ -59,11 +59,15 @@ export function connectRedis(
     throw new TypeError("several Redis URLs are only accepted with cluster: true");
   }
   const maxDelay = options.reconnectMaxDelayMs ?? 2000;
+  let closed = false;
   const socket = {
     connectTimeout: options.connectTimeoutMs ?? 1000,
-    // Always a number: node-redis gives up for good on some errors under its default.
+    // Always a number while open: node-redis gives up for good on some errors under its
+    // default. Once closed, an Error: stop reconnecting, or the process never exits.
     reconnectStrategy: (retries: number) =>
-      Math.min(maxDelay, 50 * 2 ** Math.min(retries, 10)) + Math.floor(Math.random() * 50),
+      closed
+        ? new Error("KeyvCache is closed")
+        : Math.min(maxDelay, 50 * 2 ** Math.min(retries, 10)) + Math.floor(Math.random() * 50),
   };
   const nodeOptions = {
     ...options.clientOptions,
@@ -88,7 +92,6 @@ export function connectRedis(
 
   let everReady = false;
   let connecting: Promise<void> | undefined;
-  let closed = false;
   const ready = (): Promise<void> => {
     if (everReady) return Promise.resolve();
     if (closed) return Promise.reject(new Error("KeyvCache is closed"));
@@ -118,6 +121,16 @@ export function connectRedis(
     close: async () => {
       if (closed) return;
       closed = true;
+      if (!everReady) {
+        // Never connected: close() would wait for a connection that may never come, and
+        // node-redis keeps reconnecting (keeping the process alive). Stop it outright.
+        try {
+          connectable.destroy();
+        } catch {
+          // already closed
+        }
+        return;
+      }
       if (!connectable.isOpen) return;
       try {
         await withTimeout("close", 1000, () => connectable.close());

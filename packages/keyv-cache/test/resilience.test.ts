@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 /**
  * Redis down, stalled, restarting or absent at start: operations fail fast (the core then
  * calls STS), nothing crashes, and sharing resumes when Redis is back. Throwaway servers.
@@ -147,5 +149,25 @@ describe("with assumeRole and sts-local", () => {
     expect((await session(b).credentials()).accessKeyId).toBe(after.accessKeyId);
     expect(calls() - base).toBe(5);
     await server.stop();
+  });
+});
+
+describe("close() when Redis was never reachable", () => {
+  it("lets the process exit (node-redis would otherwise reconnect for ever)", () => {
+    const script = `
+      const { KeyvCache } = await import("@assume-role-lib/keyv-cache");
+      const cache = KeyvCache.redis("redis://127.0.0.1:1");
+      await cache.get("k").catch(() => {});
+      await cache.close();
+    `;
+    const started = performance.now();
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      timeout: 20_000,
+      encoding: "utf8",
+    });
+    expect(r.signal, "the process had to be killed: close() left it running").toBeNull();
+    expect(r.status).toBe(0);
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `assume-role exec ROLE_ARN -- COMMAND [ARGS…]`: run a command with the credentials in its
- * environment. Passes the exit code through, forwards SIGINT/SIGTERM/SIGHUP to the child, and
- * dies of the child's signal if it dies of one.
+ * environment. Passes the exit code through, relays SIGTERM/SIGHUP (and SIGINT/SIGQUIT when
+ * not at a terminal, where the child gets those itself) to the child, and dies of the
+ * child's signal if it dies of one.
  */
 import { spawn } from "node:child_process";
 import { Command } from "commander";
@@ -26,7 +27,18 @@ Examples:
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200 -- ./long-job.sh
 `;
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const HANDLED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Whether to pass a signal we received on to the child. A Ctrl-C (or Ctrl-\) typed at a
+ * terminal reaches the whole foreground process group, the child included: relaying it
+ * would deliver it twice, and tools such as terraform take a second interrupt as "exit
+ * now, skip the graceful shutdown". Without a terminal, a signal was sent to us alone (by
+ * a supervisor, `kill`, a CI runner), so the child must get it from us.
+ */
+function relays(signal: NodeJS.Signals, interactive: boolean): boolean {
+  return !(interactive && (signal === "SIGINT" || signal === "SIGQUIT"));
+}
 
 /** The child's environment: ours, with the credentials set and the profile unset. */
 export function childEnvironment(
@@ -48,12 +60,15 @@ export function runChild(
 ): Promise<{ code: number } | { signal: NodeJS.Signals }> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { stdio: "inherit", env });
+    const interactive = Boolean(process.stdin.isTTY);
+    // A handler for every signal keeps us alive until the child is done, relayed or not.
     const forward = (signal: NodeJS.Signals) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const running = child.exitCode === null && child.signalCode === null;
+      if (running && relays(signal, interactive)) child.kill(signal);
     };
-    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    for (const signal of HANDLED_SIGNALS) process.on(signal, forward);
     const done = (outcome: { code: number } | { signal: NodeJS.Signals }) => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      for (const signal of HANDLED_SIGNALS) process.off(signal, forward);
       resolve(outcome);
     };
     child.once("error", (error: NodeJS.ErrnoException) => {
