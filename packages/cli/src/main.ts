@@ -71,7 +71,7 @@ export function createProgram(result: CommandResult): Command {
 
 /** Run the CLI with `argv` (as process.argv: node, script, args…). */
 export async function main(argv: string[]): Promise<MainOutcome> {
-  const result: CommandResult = { exitCode: ExitCode.ok, debug: argv.includes("--debug") };
+  const result: CommandResult = { exitCode: ExitCode.ok, debug: ownArgs(argv).includes("--debug") };
   const program = createProgram(result);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
@@ -89,4 +89,10 @@ export async function main(argv: string[]): Promise<MainOutcome> {
     return { exitCode: exitCodeOf(error) };
   }
   return result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode };
+}
+
+/** The arguments that are assume-role's: everything before `--` (the rest is exec's command). */
+function ownArgs(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf("--");
+  return end === -1 ? argv : argv.slice(0, end);
 }

@@ -90,9 +90,10 @@ export class JSONFileCache implements CredentialCache {
     } catch (error) {
       const code = codeOf(error);
       if (code === "ENOENT") return undefined;
-      // An unreadable entry (not ours, a directory in its place) is a miss that the next
-      // write replaces: rename needs rights on the directory, not on the old file. The same
-      // codes on the directory itself mean the cache is unusable, which the caller must hear.
+      // An unreadable entry is a miss. One that is not ours is replaced by the next write
+      // (rename needs rights on the directory, not on the old file); a directory in its
+      // place is not (rename fails with EISDIR, reported as a cache error on each write).
+      // The same codes on the directory itself mean the cache is unusable: the caller must hear.
       if (code === "EACCES" || code === "EPERM" || code === "EISDIR" || code === "ELOOP") {
         if (await this.#dirUsable()) return undefined;
       }

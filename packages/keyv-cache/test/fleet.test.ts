@@ -144,7 +144,8 @@ describe(`fleet of ${FLEET} processes × ${CALLERS} callers on one Redis`, () =>
       next = await lockValue();
       return next !== undefined && next !== holder;
     }, 10_000);
-    expect(Date.now() - killedAt).toBeLessThan(LOCK_TTL_MS + 500);
+    // The lease bounds the takeover; the slack covers polling on a loaded 2-core machine.
+    expect(Date.now() - killedAt).toBeLessThan(LOCK_TTL_MS + 1500);
     expect(Number(next?.split(":").at(-1))).not.toBe(pid);
 
     const survivors = (await Promise.all(replies)).filter((r) => r !== undefined);
