@@ -65,7 +65,7 @@ const call = await interleaved(
     ours: () => ourClient.send(new GetCallerIdentityCommand({})),
     "SDK fromTemporaryCredentials": () => sdkClient.send(new GetCallerIdentityCommand({})),
   },
-  { rounds: 11, batch: 100 },
+  { rounds: 21, batch: 100 },
 );
 out.push(
   table(

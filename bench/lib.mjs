@@ -17,12 +17,15 @@ export const percentile = (xs, p) => {
 
 /**
  * Run async candidates interleaved: `rounds` rounds, each timing `batch` sequential calls
- * of every candidate. Returns { name: { nsPerOp: median over rounds, rounds: [...] } }.
+ * of every candidate, the order rotating from round to round. Returns { name: { nsPerOp: median over rounds, rounds: [...] } }.
  */
 export async function interleaved(candidates, { rounds = 15, batch = 2000, warmup = 2 } = {}) {
   const samples = Object.fromEntries(Object.keys(candidates).map((k) => [k, []]));
+  const entries = Object.entries(candidates);
   for (let r = 0; r < rounds + warmup; r++) {
-    for (const [name, fn] of Object.entries(candidates)) {
+    // Rotate who goes first each round: position in a round biases the time (GC, JIT, caches).
+    const order = entries.map((_, i) => entries[(i + r) % entries.length]);
+    for (const [name, fn] of order) {
       const start = process.hrtime.bigint();
       for (let i = 0; i < batch; i++) await fn();
       const ns = Number(process.hrtime.bigint() - start) / batch;
