@@ -122,12 +122,18 @@ function freePort(): Promise<number> {
 }
 
 /**
- * A Redis to test against: REDIS_URL, else one on 127.0.0.1:6379, else a throwaway
- * `redis-server` on a free port when the binary exists; undefined when there is none.
+ * A Redis to test against: REDIS_URL, else a throwaway `redis-server` on a free port (never
+ * the machine's shared one); undefined when there is neither. Under CI that is an error:
+ * .ci/run installs redis-server, so a missing one must not turn into a silent skip.
  */
 export async function findRedis(): Promise<{ url: string; stop(): void } | undefined> {
+  const found = await throwawayRedis();
+  if (!found && process.env.CI) throw new Error("no redis-server: CI must install it");
+  return found;
+}
+
+async function throwawayRedis(): Promise<{ url: string; stop(): void } | undefined> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
-  if (await pingRedis(6379)) return { url: "redis://127.0.0.1:6379", stop: () => {} };
   const port = await freePort();
   let server: ChildProcess;
   try {

@@ -85,7 +85,16 @@ export const paramSchemas = {
   Policy: z
     .union([z.string(), z.record(z.string(), z.unknown())])
     .transform((p) => (typeof p === "string" ? p : JSON.stringify(p)))
-    .pipe(z.string().min(1).max(2048)),
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(2048)
+        .regex(
+          /^[\u0009\u000A\u000D\u0020-\u00FF]+$/,
+          "must be tab, newline or U+0020–U+00FF characters",
+        ),
+    ),
   DurationSeconds: durationSchema.pipe(
     z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
   ),
