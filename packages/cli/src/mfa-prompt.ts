@@ -4,7 +4,7 @@
  * botocore does: under `credential_process` the SDK captures stdout and stderr, so a prompt
  * on stderr would never be seen. Without any terminal it is a usage error (exit 2).
  */
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { ReadStream, WriteStream } from "node:tty";
 import { UsageError } from "./errors/exit-codes.js";
@@ -16,8 +16,9 @@ interface Terminal {
 }
 
 function openTerminal(): Terminal | undefined {
+  let readFd: number | undefined;
   try {
-    const readFd = openSync("/dev/tty", "r");
+    readFd = openSync("/dev/tty", "r");
     const writeFd = openSync("/dev/tty", "w");
     const input = new ReadStream(readFd);
     const output = new WriteStream(writeFd);
@@ -31,6 +32,7 @@ function openTerminal(): Terminal | undefined {
     };
   } catch {
     // No controlling terminal (a daemon, CI, a detached process): try stdin.
+    if (readFd !== undefined) closeSync(readFd);
   }
   if (process.stdin.isTTY) {
     return { input: process.stdin, output: process.stderr, close: () => process.stdin.pause() };
