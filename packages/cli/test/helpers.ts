@@ -4,10 +4,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { redisReachable } from "../src/demo/redis-probe.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 export const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
@@ -95,21 +96,6 @@ export async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise
   }
 }
 
-function pingRedis(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const finish = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => finish(false), 1000);
-    socket.once("error", () => finish(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => finish(d.toString().startsWith("+PONG")));
-  });
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -148,7 +134,7 @@ async function throwawayRedis(): Promise<{ url: string; stop(): void } | undefin
     return undefined;
   }
   for (let i = 0; i < 50; i++) {
-    if (await pingRedis(port))
+    if (await redisReachable(`redis://127.0.0.1:${port}`))
       return { url: `redis://127.0.0.1:${port}`, stop: () => server.kill() };
     await new Promise((r) => setTimeout(r, 100));
   }
