@@ -55,7 +55,7 @@ describe("a shared cache", () => {
     const expiry = new Date(sts.now() + 50 * MIN).toISOString().replace(/\.\d+Z$/, "UTC");
     cache.set(s.cacheKey as string, {
       Credentials: {
-        AccessKeyId: "ASIABOTOCOREWRITTEN1",
+        AccessKeyId: "FAKE-botocore-written",
         SecretAccessKey: "botocore-secret-0123456789",
         SessionToken: "botocore-token-0123456789",
         Expiration: expiry,
@@ -66,7 +66,7 @@ describe("a shared cache", () => {
       },
       ResponseMetadata: { RequestId: "r", HTTPStatusCode: 200, RetryAttempts: 0 },
     });
-    expect((await s.credentials()).accessKeyId).toBe("ASIABOTOCOREWRITTEN1");
+    expect((await s.credentials()).accessKeyId).toBe("FAKE-botocore-written");
     expect(calls()).toBe(0);
   });
 
@@ -181,14 +181,14 @@ describe("waiting for another process's lock", () => {
     // The holder writes an entry while we wait; it never releases (it "crashed" after writing).
     const written = {
       Credentials: {
-        AccessKeyId: "ASIAWRITTENBYHOLDER1",
+        AccessKeyId: "FAKE-written-by-holder",
         SecretAccessKey: "holder-secret-0123456789",
         SessionToken: "holder-token-0123456789",
         Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
       },
     };
     cache.set(key, written);
-    expect((await pending).accessKeyId).toBe("ASIAWRITTENBYHOLDER1");
+    expect((await pending).accessKeyId).toBe("FAKE-written-by-holder");
     expect(calls()).toBe(0);
     expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
     await held?.();
