@@ -91,7 +91,7 @@ export const paramSchemas = {
         .min(1)
         .max(2048)
         .regex(
-          /^[\u0009\u000A\u000D\u0020-\u00FF]+$/,
+          /^[\t\n\r\u0020-\u00FF]+$/,
           "must be tab, newline or U+0020–U+00FF characters",
         ),
     ),
