@@ -90,10 +90,7 @@ export const paramSchemas = {
         .string()
         .min(1)
         .max(2048)
-        .regex(
-          /^[\t\n\r\u0020-\u00FF]+$/,
-          "must be tab, newline or U+0020–U+00FF characters",
-        ),
+        .regex(/^[\t\n\r\u0020-\u00FF]+$/, "must be tab, newline or U+0020–U+00FF characters"),
     ),
   DurationSeconds: durationSchema.pipe(
     z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
