@@ -27,5 +27,8 @@ export function assumeRole(
   if (typeof roleArnOrOptions !== "string") {
     throw new TypeError("assumeRole(parent, roleArn, options): roleArn must be a string");
   }
-  return toSession(parentOrRoleArn).assumeRole(roleArnOrOptions, maybeOptions ?? {});
+  return toSession(parentOrRoleArn, roleArnOrOptions).assumeRole(
+    roleArnOrOptions,
+    maybeOptions ?? {},
+  );
 }

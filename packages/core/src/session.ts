@@ -243,6 +243,24 @@ export class Session {
 }
 
 /** Turn any accepted parent into a Session. */
-export function toSession(parent: Parent): Session {
-  return parent instanceof Session ? parent : Session.fromCredentials(parent);
+export function toSession(parent: Parent, roleArn?: string): Session {
+  if (parent instanceof Session) return parent;
+  if (typeof parent !== "function") {
+    // Static credentials can be checked now; a provider is resolved on first use (and
+    // its failure is a NoParentCredentialsError, still before any STS call).
+    const keys = parent as Partial<AwsCredentialIdentity> | null;
+    const missing = ["accessKeyId", "secretAccessKey"].filter(
+      (k) =>
+        typeof keys?.[k as keyof AwsCredentialIdentity] !== "string" || !keys[k as "accessKeyId"],
+    );
+    if (missing.length > 0) {
+      throw new AssumeRoleValidationError(roleArn, [
+        {
+          field: "parent",
+          message: `must be a Session, a credential provider, or credentials with ${missing.join(" and ")}`,
+        },
+      ]);
+    }
+  }
+  return Session.fromCredentials(parent);
 }

@@ -116,6 +116,20 @@ describe("validation: a typed error naming the field, before any network call", 
     expect(sts.stats.calls()).toBe(0);
   });
 
+  it.each([
+    ["null", null],
+    ["an object without a secret", { accessKeyId: "AKIDEXAMPLE" }],
+    ["empty keys", { accessKeyId: "", secretAccessKey: "" }],
+  ])("a parent that is %s is a validation error on `parent`", (_name, parent) => {
+    try {
+      assumeRole(parent as never, arn);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AssumeRoleValidationError);
+      expect((e as AssumeRoleValidationError).fields).toEqual(["parent"]);
+    }
+  });
+
   it("names every bad field at once", () => {
     try {
       assumeRole(rootSession(sts), "not-an-arn", { DurationSeconds: 1, RoleSessionName: "!" });
