@@ -19,18 +19,22 @@ import {
 } from "./parsers.js";
 
 /** The options as commander hands them over (attribute names from the STS spelling). */
-export interface CommonOptionValues {
-  RoleSessionName?: string;
-  PolicyArns?: Array<string | { arn: string }>;
+export interface CommonOptionValues
+  extends Pick<
+    AssumeRoleParams,
+    | "RoleSessionName"
+    | "PolicyArns"
+    | "Tags"
+    | "TransitiveTagKeys"
+    | "ExternalId"
+    | "SerialNumber"
+    | "SourceIdentity"
+    | "ProvidedContexts"
+  > {
+  /** The flags take narrower forms than the library: JSON object, seconds, a code. */
   Policy?: Record<string, unknown>;
   DurationSeconds?: number;
-  Tags?: AssumeRoleParams["Tags"];
-  TransitiveTagKeys?: string[];
-  ExternalId?: string;
-  SerialNumber?: string;
   TokenCode?: string;
-  SourceIdentity?: string;
-  ProvidedContexts?: Array<{ ProviderArn: string; ContextAssertion: string }>;
   additionalKwargs?: Record<string, unknown>;
   mfa?: boolean;
   profile?: string;

@@ -114,7 +114,7 @@ export function createAssumedRoleCredentials(
   const fetch = sharedCacheFetch({
     roleArn,
     cache: options.cache,
-    key: () => key,
+    key,
     knownSecrets: () => {
       const held = engine.peek();
       return held ? [held.secretAccessKey, held.sessionToken] : [];
@@ -126,7 +126,7 @@ export function createAssumedRoleCredentials(
       callAssumeRole({
         client: stsClient,
         parentCredentials: parent.credentials,
-        request: () => request,
+        request,
         tokenCode,
         emit,
         clock,

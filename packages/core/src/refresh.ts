@@ -164,12 +164,6 @@ export class RefreshEngine {
     return this.#held?.identity;
   }
 
-  /** Drop held credentials: the next call refreshes. */
-  invalidate(): void {
-    this.#held = undefined;
-    this.#retryAfter = 0;
-  }
-
   #refresh(reason: RefreshReason): Promise<Held> {
     const { roleArn, emit, fetch, windows, clock } = this.#options;
     emit({ type: "refresh-started", roleArn, reason });

@@ -27,8 +27,8 @@ export interface StsResult {
 export interface SharedCacheFetchOptions {
   roleArn: string;
   cache: CredentialCache | undefined;
-  /** Computed lazily: validation and the session name must exist first. */
-  key: () => string;
+  /** The cache key of this session's request. */
+  key: string;
   /**
    * Secrets to scrub from cache errors: the credentials held now are probably the ones in
    * the cache, and a backend's parse error can quote what it read.
@@ -47,9 +47,8 @@ export interface SharedCacheFetchOptions {
 export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promise<Fetched> {
   const { roleArn, cache, emit } = options;
 
-  const fromSts = async (): Promise<StsResult> => options.callSts();
   if (!cache) {
-    return async () => ({ ...(await fromSts()), source: "sts" });
+    return async () => ({ ...(await options.callSts()), source: "sts" });
   }
 
   const reportError = (
@@ -159,7 +158,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
   };
 
   return async () => {
-    const key = options.key();
+    const key = options.key;
     const cached = await read(key, true);
     if (cached) return cached;
 
@@ -179,7 +178,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
       }
     }
     try {
-      const result = await fromSts();
+      const result = await options.callSts();
       try {
         await cache.set(key, result.entry);
       } catch (e) {

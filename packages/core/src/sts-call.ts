@@ -17,7 +17,7 @@ export interface StsCallOptions {
   client: () => STSClient;
   parentCredentials: AwsCredentialIdentityProvider;
   /** The request with RoleSessionName filled in (generated names are made once per session). */
-  request: () => NormalizedRequest;
+  request: NormalizedRequest;
   tokenCode: TokenCodeSource | undefined;
   emit: (event: AssumeRoleEvent) => void;
   clock: () => number;
@@ -28,7 +28,7 @@ export interface StsCallOptions {
  * NoParentCredentialsError, STS failures AssumeRoleError; neither carries a secret.
  */
 export async function callAssumeRole(options: StsCallOptions): Promise<StsResult> {
-  const request = options.request();
+  const { request } = options;
   const roleArn = request.RoleArn;
 
   let parent: AwsCredentialIdentity;
@@ -72,8 +72,7 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
       message: "AssumeRole returned no complete Credentials",
     });
   }
-  const out = output;
-  const accountId = out.AssumedRoleUser?.Arn?.split(":")[4];
+  const accountId = output.AssumedRoleUser?.Arn?.split(":")[4];
   const identity: ExpiringIdentity = {
     accessKeyId: c.AccessKeyId,
     secretAccessKey: c.SecretAccessKey,
@@ -94,8 +93,8 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
         Expiration: c.Expiration,
         AccountId: accountId,
       },
-      AssumedRoleUser: out.AssumedRoleUser,
-      SourceIdentity: out.SourceIdentity,
+      AssumedRoleUser: output.AssumedRoleUser,
+      SourceIdentity: output.SourceIdentity,
     }),
   };
 }
