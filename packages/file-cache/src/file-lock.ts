@@ -4,20 +4,19 @@
  *
  * Two layers: an in-process {@link LocalLocks} table first, so sessions of one process
  * queue in memory instead of polling the file system against each other, then a
- * proper-lockfile lock (an atomic `mkdir` of `<key>.json.lock`) shared with other processes.
+ * generation lock in `<key>.json.lock/` shared with other processes (generation-lock.ts:
+ * why it is not proper-lockfile, and why exactly one process breaks a dead holder's lock).
  *
  * Timing, for a lock taken with `{ waitMs, ttlMs }`:
  * - stale = max(ttlMs, 2000): a holder that died (even by SIGKILL, which runs no exit
- *   handler) stops refreshing the lock's mtime; others break it once it is this old.
- *   proper-lockfile refuses stale times under 2 s.
- * - update = stale / 2: a live holder touches the lock that often, so a slow STS call is
- *   never mistaken for a dead holder.
+ *   handler) stops touching its lock; others break it once it is this old.
+ * - heartbeat = stale / 3: a live holder touches the lock that often, so a slow STS call is
+ *   never mistaken for a dead holder, even with a timer or two delayed on a busy machine.
  * - lease = ttlMs: a live holder that never releases (a bug, a hung await) gives the lock up
- *   after ttlMs. Its mtime is then at most stale / 2 old, so nobody has broken it yet and
- *   the unlock cannot remove someone else's lock.
+ *   after ttlMs.
  */
 import { LocalLocks, type LockOptions, type ReleaseLock } from "@assume-role-lib/core/cache";
-import lockfile from "proper-lockfile";
+import { type HeldGeneration, prepareLockDir, tryLock } from "./generation-lock.js";
 
 /** Tuning and reporting for {@link FileLocks}. */
 export interface FileLockOptions {
@@ -32,9 +31,7 @@ export interface FileLockOptions {
 /** What a lock needs to know about the files of one key. */
 export interface LockTarget {
   key: string;
-  /** The entry file the lock protects (it need not exist). */
-  entryFile: string;
-  /** The lock directory proper-lockfile creates. */
+  /** The lock directory (`<key>.json.lock`). */
   lockDir: string;
   /** Make sure the cache directory exists (the lock directory is created inside it). */
   prepare: () => Promise<void>;
@@ -55,23 +52,23 @@ export class FileLocks {
   /**
    * Take the lock of `target`, waiting at most `waitMs`. Resolves a release function, or
    * undefined on timeout; rejects when the file system cannot hold a lock at all (the
-   * directory is missing and cannot be created, is read-only, is a file, …).
+   * directory is missing and cannot be created, is read-only, is a file, is a link, …).
    */
   async acquire(
     target: LockTarget,
     { waitMs, ttlMs }: LockOptions,
   ): Promise<ReleaseLock | undefined> {
     const deadline = Date.now() + waitMs;
-    // The local lease is only a backstop (ours below ends first and unlocks the file).
+    // The local lease is only a backstop (ours below ends first and gives the file lock up).
     const releaseLocal = await this.#local.acquire(target.key, { waitMs, ttlMs: ttlMs + 1000 });
     if (!releaseLocal) return undefined;
     try {
-      const held = await this.#acquireFile(target, ttlMs, deadline);
+      const held = await this.#acquireFile(target, Math.max(ttlMs, 2000), deadline);
       if (!held) {
         releaseLocal();
         return undefined;
       }
-      return this.#lease(held, releaseLocal, ttlMs);
+      return this.#lease(target.key, held, releaseLocal, ttlMs);
     } catch (error) {
       releaseLocal();
       throw error;
@@ -80,43 +77,23 @@ export class FileLocks {
 
   async #acquireFile(
     target: LockTarget,
-    ttlMs: number,
+    staleMs: number,
     deadline: number,
-  ): Promise<{ unlock: () => Promise<void>; compromised: () => boolean } | undefined> {
-    const stale = Math.max(ttlMs, 2000);
-    let compromised = false;
-    const lockOptions: lockfile.LockOptions = {
-      lockfilePath: target.lockDir,
-      // The entry may not exist yet, and its directory's real path is already resolved.
-      realpath: false,
-      stale,
-      update: stale / 2,
-      retries: 0,
-      // proper-lockfile's default throws from a timer, crashing the process.
-      onCompromised: (error) => {
-        compromised = true;
-        try {
-          this.#options.onCompromised(target.key, error);
-        } catch {
-          // A reporting hook must not take the process down either.
-        }
-      },
-    };
+  ): Promise<{ lock: HeldGeneration; staleMs: number } | undefined> {
     await target.prepare();
+    await prepareLockDir(target.lockDir);
     let preparedAgain = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        const unlock = await lockfile.lock(target.entryFile, lockOptions);
-        return { unlock, compromised: () => compromised };
+        const lock = await tryLock(target.lockDir, staleMs);
+        if (lock) return { lock, staleMs };
       } catch (error) {
-        const code = codeOf(error);
-        if (code === "ENOENT" && !preparedAgain) {
-          // The directory was removed after prepare(): recreate it once, as a write would.
-          preparedAgain = true;
-          await target.prepare();
-          continue;
-        }
-        if (code !== "ELOCKED") throw error;
+        if (codeOf(error) !== "ENOENT" || preparedAgain) throw error;
+        // The directory was removed after prepare(): recreate it once, as a write would.
+        preparedAgain = true;
+        await target.prepare();
+        await prepareLockDir(target.lockDir);
+        continue;
       }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -128,20 +105,32 @@ export class FileLocks {
   }
 
   #lease(
-    held: { unlock: () => Promise<void>; compromised: () => boolean },
+    key: string,
+    { lock, staleMs }: { lock: HeldGeneration; staleMs: number },
     releaseLocal: () => void | Promise<void>,
     ttlMs: number,
   ): ReleaseLock {
     let released = false;
+    const beat = setInterval(() => {
+      lock.heartbeat().then(
+        (stillOurs) => {
+          if (stillOurs || released) return;
+          clearInterval(beat);
+          this.#reportCompromised(key, lock.generation);
+        },
+        () => {
+          // A failed touch is retried on the next beat; the lock only goes stale after three.
+        },
+      );
+    }, staleMs / 3);
+    beat.unref();
     const release = async () => {
       if (released) return;
       released = true;
+      clearInterval(beat);
       clearTimeout(lease);
       try {
-        // A compromised lock belongs to someone else now: leave their lock directory alone.
-        if (!held.compromised()) await held.unlock();
-      } catch (error) {
-        if (codeOf(error) !== "ERELEASED" && codeOf(error) !== "ENOTACQUIRED") throw error;
+        await lock.release();
       } finally {
         await releaseLocal();
       }
@@ -153,5 +142,16 @@ export class FileLocks {
     }, ttlMs);
     lease.unref();
     return release;
+  }
+
+  #reportCompromised(key: string, generation: number): void {
+    try {
+      this.#options.onCompromised(
+        key,
+        new Error(`lock generation ${generation} was broken by another process`),
+      );
+    } catch {
+      // A reporting hook must not take the process down.
+    }
   }
 }

@@ -45,7 +45,7 @@ function warnCompromised(key: string, error: Error): void {
  * A credential cache of `<key>.json` files in one directory, the layout of botocore's
  * JSONFileCache: entries written by the AWS CLI or boto3 are read, and ours are readable by
  * them. Writes are atomic (temp file, fsync, rename); `lock()` is a cross-process lock
- * (proper-lockfile), so processes on one host make one STS call per refresh.
+ * (a generation lock that breaks a dead holder's lock atomically), so processes on one host make one STS call per refresh.
  *
  * `get` returns the file's text (the core parses it); a missing, unreadable, corrupt or
  * foreign file is a miss and is replaced by the next write. A directory that cannot be used
@@ -152,7 +152,6 @@ export class JSONFileCache implements CredentialCache {
     return this.#locks.acquire(
       {
         key,
-        entryFile: entryPath(this.dir, key),
         lockDir: lockPath(this.dir, key),
         prepare: () => this.#ensureDir(),
       },

@@ -5,9 +5,11 @@
  */
 import { type ChildProcess, execFile, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Fleet, type FleetReply, startFleet } from "@assume-role-lib/cache-conformance";
+import { cacheKey } from "@assume-role-lib/core";
 import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
 import { describe, expect, it } from "vitest";
 import { fixture, leftovers, tempDir, waitFor } from "./helpers.js";
@@ -117,7 +119,7 @@ describe.concurrent("JSONFileCache across processes", () => {
     onTestFinished,
   }) => {
     const sts = await stsFor(onTestFinished);
-    const STALE_MS = 4000; // the workers' lock ttl = proper-lockfile stale time
+    const STALE_MS = 4000; // the workers' lock ttl = the lock's stale time
     const LATENCY_MS = 3000;
     const { fleet, dir } = await fleetOn(sts, onTestFinished, 6, {
       lock: { ttlMs: STALE_MS, waitMs: 30_000 },
@@ -163,6 +165,44 @@ describe.concurrent("JSONFileCache across processes", () => {
     // The fleet made exactly one AssumeRole call: whoever broke the stale lock.
     expect(fleetCalls(sts)).toBe(1);
     expect(replies.reduce((n, r) => n + (r.events["lock-waited"] ?? 0), 0)).toBeGreaterThan(0);
+    expect(await leftovers(dir)).toEqual([]);
+  }, 60_000);
+
+  it("8 waiters race to break one stale lock: exactly 1 takes it, 1 AssumeRole call", async ({
+    onTestFinished,
+  }) => {
+    const sts = await stsFor(onTestFinished);
+    const STALE_MS = 2000;
+    // Waiters poll every 1-4 ms, so several of them see the lock turn stale in the same
+    // moment and race to break it: the case where a remove-then-create lock lets two in.
+    const { dir, cleanup } = await tempDir("file-cache-race-");
+    const racers = await startFleet(8, {
+      endpoint: sts.endpoint,
+      region: sts.region,
+      credentials: fleetKey,
+      roleArn: ROLE,
+      assumeRoleOptions: { lock: { ttlMs: STALE_MS, waitMs: 30_000 } },
+      cacheModule: fixture("file-cache-factory.mjs"),
+      cacheExport: "createFileCache",
+      cacheArgs: { dir, options: { lockPollMinMs: 1, lockPollMaxMs: 4 } },
+    });
+    onTestFinished(async () => {
+      await racers.close();
+      await cleanup();
+    });
+    // A holder that died holding generation 7: it turns stale 600 ms from now, while all
+    // eight are already waiting on it.
+    const key = cacheKey({ RoleArn: ROLE }, { generatedSessionName: true });
+    const lockDir = join(dir, `${key}.json.lock`);
+    await mkdir(lockDir, { recursive: true });
+    await writeFile(join(lockDir, "7"), JSON.stringify({ pid: 999_999, host: "gone" }));
+    const turnsStale = new Date(Date.now() - STALE_MS + 600);
+    await utimes(join(lockDir, "7"), turnsStale, turnsStale);
+
+    const replies = await racers.resolveAll({ count: 5, concurrency: 5 });
+    expect(errorsOf(replies)).toEqual([]);
+    expect(keyIds(replies).size).toBe(1);
+    expect(fleetCalls(sts)).toBe(1);
     expect(await leftovers(dir)).toEqual([]);
   }, 60_000);
 

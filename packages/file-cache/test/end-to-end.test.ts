@@ -55,9 +55,9 @@ describe("JSONFileCache with a real session and sts-local", () => {
     expect(sts.stats.calls("AssumeRole")).toBe(1);
     expect(events.map((e) => e.type)).toContain("cache-hit");
     // The file is named by botocore's key: the AWS CLI would find it.
-    expect(await readdir(cacheDir)).toEqual([
-      `${cacheKey({ RoleArn: ROLE }, { generatedSessionName: true })}.json`,
-    ]);
+    const key = cacheKey({ RoleArn: ROLE }, { generatedSessionName: true });
+    expect(await readdir(cacheDir)).toEqual([`${key}.json`, `${key}.json.lock`]);
+    expect(await leftovers(cacheDir)).toEqual([]);
   });
 
   it("uses an entry the AWS CLI wrote (UTC suffix, ResponseMetadata) without calling STS", async () => {

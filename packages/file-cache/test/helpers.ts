@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +16,27 @@ export async function tempDir(prefix = "file-cache-"): Promise<{
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Names in `dir` that are temp files or lock directories (none may be left behind). */
+/**
+ * What must never be left behind in `dir`: temp files, and lock directories whose lock is
+ * still held. (A released lock directory keeps one small "released" file: that is what keeps
+ * its numbering monotonic, see generation-lock.ts.)
+ */
 export async function leftovers(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith(".tmp") || n.endsWith(".lock"));
+  const left: string[] = [];
+  for (const name of names) {
+    if (name.endsWith(".tmp")) left.push(name);
+    else if (name.endsWith(".lock") && !(await isReleased(join(dir, name)))) left.push(name);
+  }
+  return left;
+}
+
+/** Whether the lock directory's highest generation is the released state. */
+export async function isReleased(lockDir: string): Promise<boolean> {
+  const numbers = (await readdir(lockDir)).filter((n) => /^\d+$/.test(n)).map(Number);
+  if (numbers.length === 0) return true;
+  const top = Math.max(...numbers);
+  return (await readFile(join(lockDir, String(top)), "utf8")) === '{"released":true}';
 }
 
 /** Wait until `check` returns true, polling (for conditions with no event to await). */
