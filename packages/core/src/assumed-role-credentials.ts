@@ -1,8 +1,11 @@
-import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { generateSessionName } from "./arns.js";
+import { checkBehaviour, MAX_TIMER_MS } from "./behaviour-options.js";
 import type { CredentialCache, LockOptions } from "./cache.js";
+import type { CacheEntry } from "./cache-entry.js";
 import { cacheKey } from "./cache-key.js";
+import { checkEntry } from "./entry-trust.js";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { type MemoizedProvider, markMemoized, redactInspect } from "./identity.js";
@@ -12,6 +15,13 @@ import {
   type NormalizedRequest,
   normalizeParams,
 } from "./params.js";
+import {
+  BINDING_FIELD,
+  boundPrincipal,
+  learnPrincipal,
+  type ParentBindingMode,
+  type PrincipalStore,
+} from "./parent-binding.js";
 import { RefreshEngine, type RefreshOptions, RefreshWindows } from "./refresh.js";
 import { sharedCacheFetch } from "./shared-cache-fetch.js";
 import { callAssumeRole } from "./sts-call.js";
@@ -37,6 +47,19 @@ export interface AssumeRoleBehaviour {
   clock?: () => number;
   /** Receives every event (see events.ts); they also go to the diagnostics channel. */
   onEvent?: EventListener;
+  /**
+   * Bind cache entries to the parent principal that obtained them (parent-binding.ts).
+   * Default `"match"`: entries we write name the parent; an entry naming another principal
+   * is a miss; entries without a binding (the AWS CLI's) are used. `"strict"` refuses
+   * those too; `"off"` neither writes nor checks.
+   */
+  parentBinding?: ParentBindingMode;
+  /**
+   * Where parent principals learned with GetCallerIdentity are kept between processes (a
+   * place only this user can write, e.g. a `JSONFileCache` on a private directory). Default:
+   * memory only, so each process asks once per set of parent credentials.
+   */
+  principalStore?: PrincipalStore;
 }
 
 /** Keys accepted in `assumeRole()` options (everything else is rejected when validating). */
@@ -51,6 +74,8 @@ export const ASSUME_ROLE_OPTION_KEYS: ReadonlySet<string> = new Set([
   "stsClientConfig",
   "clock",
   "onEvent",
+  "parentBinding",
+  "principalStore",
 ]);
 
 /** The parent, as the credentials machinery needs it. */
@@ -58,6 +83,8 @@ export interface ParentContext {
   credentials: AwsCredentialIdentityProvider;
   /** The region the STS call is made in: the parent's. */
   region: () => Promise<string | undefined>;
+  /** The parent's principal when it is known without asking STS (an assumed-role parent). */
+  principal?: string | undefined;
 }
 
 /** An assumed role's credential provider and what it was built from. */
@@ -79,6 +106,7 @@ export function createAssumedRoleCredentials(
   emit: EventListener,
 ): AssumedRoleCredentials {
   const validate = options.validate ?? true;
+  checkBehaviour(roleArn, options);
   const clock = options.clock ?? Date.now;
   const {
     request,
@@ -108,6 +136,36 @@ export function createAssumedRoleCredentials(
     return client;
   };
 
+  const binding = options.parentBinding ?? "match";
+  const parentPrincipal = async (): Promise<string> => {
+    if (parent.principal) return parent.principal;
+    const identity = await parent.credentials();
+    return learnPrincipal(
+      identity,
+      async () => {
+        const { Arn } = await stsClient().send(new GetCallerIdentityCommand({}));
+        if (!Arn) throw new Error("GetCallerIdentity returned no Arn");
+        return Arn;
+      },
+      options.principalStore,
+    );
+  };
+  const trust = async (entry: Parameters<typeof checkEntry>[0]) => {
+    const why = checkEntry(entry, {
+      roleArn,
+      roleSessionName: generated ? undefined : request.RoleSessionName,
+      now: clock(),
+    });
+    if (why || binding === "off") return why;
+    const bound = boundPrincipal(entry);
+    if (bound === undefined) return binding === "strict" ? "parent-mismatch" : undefined;
+    return bound === (await parentPrincipal()) ? undefined : "parent-mismatch";
+  };
+  const bind = async (entry: CacheEntry): Promise<CacheEntry> =>
+    binding === "off"
+      ? entry
+      : { ...entry, [BINDING_FIELD]: { ParentPrincipal: await parentPrincipal() } };
+
   const windows = new RefreshWindows(options.refresh, roleArn);
   const lock = lockOptions(roleArn, options.lock);
   const lifetimeSeconds = request.DurationSeconds ?? 3600;
@@ -122,6 +180,8 @@ export function createAssumedRoleCredentials(
     lock,
     lifetimeSeconds,
     isFresh: (expiration, lifetime) => clock() < windows.pointsFor(expiration, lifetime).refreshAt,
+    trust,
+    bind,
     callSts: () =>
       callAssumeRole({
         client: stsClient,
@@ -159,6 +219,11 @@ function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): 
     const value = given?.[name] ?? fallback;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       issues.push({ field: `lock.${name}`, message: "must be a finite number >= 0" });
+      return fallback;
+    }
+    if (value > MAX_TIMER_MS) {
+      // setTimeout turns a larger delay into 1 ms: the lease would end at once.
+      issues.push({ field: `lock.${name}`, message: `must be at most ${MAX_TIMER_MS} ms` });
       return fallback;
     }
     return value;

@@ -30,7 +30,8 @@ export class NoParentCredentialsError extends Error {
   override readonly name = "NoParentCredentialsError";
   readonly roleArn: string;
   constructor(roleArn: string, reason: string) {
-    super(`No parent credentials to assume ${roleArn}: ${reason}`);
+    // The reason comes from a provider (a config file, a process): never trusted verbatim.
+    super(`No parent credentials to assume ${roleArn}: ${scrub(reason, [])}`);
     this.roleArn = roleArn;
   }
 }
@@ -74,13 +75,27 @@ const RETRYABLE_CODES = new Set([
   "ServiceUnavailable",
 ]);
 
-/** Remove every occurrence of the given secrets from a text. */
+// Shapes of credentials, for texts that may quote ones we do not know (another cache
+// entry, a parent provider's config): access key ids by their AWS prefixes, and base64
+// runs long enough to be a secret (40) or a token, mixing cases and digits as they do
+// (a 40-character hex cache key or a plain path is left alone).
+const KEY_ID_SHAPE =
+  /\b(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA|ANVA|APKA|ASCA|AIPA)[A-Z0-9]{12,124}\b/g;
+const BASE64_RUN = /[A-Za-z0-9/+=]{40,}/g;
+const looksSecret = (run: string) => /[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run);
+
+/**
+ * Remove every occurrence of the given secrets from a text, and anything shaped like an
+ * access key id, a secret access key or a session token.
+ */
 export function scrub(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length >= 8) out = out.split(secret).join("[redacted]");
   }
-  return out;
+  return out
+    .replace(KEY_ID_SHAPE, "[redacted]")
+    .replace(BASE64_RUN, (run) => (looksSecret(run) ? "[redacted]" : run));
 }
 
 /**

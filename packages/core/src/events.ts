@@ -1,4 +1,5 @@
 import { channel } from "node:diagnostics_channel";
+import type { CacheMissReason } from "./entry-trust.js";
 import { scrub } from "./errors.js";
 
 /** Why a refresh started. */
@@ -27,7 +28,7 @@ export type AssumeRoleEvent =
       error: Error;
     }
   | { type: "cache-hit"; roleArn: string; key: string }
-  | { type: "cache-miss"; roleArn: string; key: string; why: "absent" | "invalid" | "expiring" }
+  | { type: "cache-miss"; roleArn: string; key: string; why: CacheMissReason }
   | {
       type: "cache-error";
       roleArn: string;

@@ -60,6 +60,18 @@ const tagKey = z
   .max(128)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "must match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
 
+/**
+ * A `{ key: value }` object or a Map as STS's list of tags; undefined for anything else (a
+ * list is already one; a Set or a Date must fail validation, not become an empty list).
+ */
+function tagList(tags: unknown): Array<{ Key: unknown; Value: unknown }> | undefined {
+  if (tags instanceof Map) return [...tags].map(([Key, Value]) => ({ Key, Value }));
+  if (tags === null || typeof tags !== "object" || Array.isArray(tags)) return undefined;
+  const proto = Object.getPrototypeOf(tags);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
 const durationSchema = z.union([
   z.number().int(),
   z
@@ -84,7 +96,19 @@ export const paramSchemas = {
     .transform((arns) => arns.map((a) => (typeof a === "string" ? { arn: a } : a))),
   Policy: z
     .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((p) => (typeof p === "string" ? p : JSON.stringify(p)))
+    .transform((p, ctx) => {
+      if (typeof p === "string") return p;
+      try {
+        return JSON.stringify(p);
+      } catch {
+        // Circular structures and BigInts cannot be a policy document.
+        ctx.addIssue({
+          code: "custom",
+          message: "must be JSON-serializable (no cycles, no BigInt)",
+        });
+        return z.NEVER;
+      }
+    })
     .pipe(
       z
         .string()
@@ -97,10 +121,7 @@ export const paramSchemas = {
   ),
   // A `{ key: value }` map becomes the list STS takes before the limits are checked.
   Tags: z.preprocess(
-    (tags) =>
-      tags && typeof tags === "object" && !Array.isArray(tags)
-        ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
-        : tags,
+    (tags) => tagList(tags) ?? tags,
     z.array(z.strictObject({ Key: tagKey, Value: z.string().max(256) })).max(50),
   ),
   TransitiveTagKeys: z.array(tagKey).max(50),
@@ -190,7 +211,18 @@ export function normalizeParams(
   const additional = params.additionalParams;
   if (additional !== undefined) {
     const parsed = check("additionalParams", paramSchemas.additionalParams, additional);
-    if (parsed) Object.assign(request, parsed);
+    if (parsed) {
+      Object.assign(request, parsed);
+      // Known parameters passed this way get the same checks (named parameters win).
+      for (const name of ASSUME_ROLE_PARAM_NAMES) {
+        if (name === "TokenCode" || !(name in parsed) || params[name] !== undefined) continue;
+        const value: unknown = validate
+          ? check(`additionalParams.${name}`, paramSchemas[name] as z.ZodType, parsed[name])
+          : lenientConvert(name, parsed[name]);
+        if (value === undefined) delete request[name];
+        else (request as Record<string, unknown>)[name] = value;
+      }
+    }
   }
   request.RoleArn = roleArn; // RoleArn always wins over additionalParams
 
@@ -218,6 +250,12 @@ export function normalizeParams(
         issues.push({ field: `Tags.${i}.Key`, message: "repeats a key (case-insensitively)" });
       seen.add(k);
     }
+  }
+  if (validate && request.TransitiveTagKeys?.length && !request.Tags?.length) {
+    issues.push({
+      field: "TransitiveTagKeys",
+      message: "needs Tags: only session tags can be transitive",
+    });
   }
   if (validate && request.TransitiveTagKeys && request.Tags) {
     const keys = new Set(request.Tags.map((t) => t.Key.toLowerCase()));
@@ -261,9 +299,7 @@ function lenientConvert(name: (typeof ASSUME_ROLE_PARAM_NAMES)[number], value: u
     case "DurationSeconds":
       return typeof value === "object" ? durationSchema.safeParse(value).data : value;
     case "Tags":
-      return Array.isArray(value) || typeof value !== "object"
-        ? value
-        : Object.entries(value as Record<string, string>).map(([Key, Value]) => ({ Key, Value }));
+      return tagList(value) ?? value;
     default:
       return value;
   }

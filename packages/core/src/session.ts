@@ -9,6 +9,7 @@ import { AssumeRoleValidationError } from "./errors.js";
 import { createEmitter, type EventListener } from "./events.js";
 import { type MemoizedProvider, memoizeProvider, staticProvider } from "./identity.js";
 import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
+import { principalOfRole } from "./parent-binding.js";
 import { frozenRegion, implicitRegion, type RegionSource } from "./region.js";
 
 export type { RegionSource };
@@ -196,7 +197,12 @@ export class Session {
       }
     }
     const assumed = createAssumedRoleCredentials(
-      { credentials: this.credentials, region: () => this.#regionSource() },
+      {
+        credentials: this.credentials,
+        region: () => this.#regionSource(),
+        // An assumed-role parent's principal is its role: no GetCallerIdentity needed.
+        principal: this.#assumed ? principalOfRole(this.#assumed.request.RoleArn) : undefined,
+      },
       roleArn,
       {
         ...rest,

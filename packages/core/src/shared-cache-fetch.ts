@@ -9,7 +9,9 @@
  * anyway: a duplicate call is better than a caller that never gets credentials.
  */
 import type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
-import { type CacheEntry, parseCacheEntry } from "./cache-entry.js";
+import { type CacheEntry, type ParsedCacheEntry, parseCacheEntry } from "./cache-entry.js";
+import { rejectionReason } from "./cache-errors.js";
+import type { CacheMissReason } from "./entry-trust.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import type { ExpiringIdentity, Fetched } from "./refresh.js";
 
@@ -39,6 +41,13 @@ export interface SharedCacheFetchOptions {
   lifetimeSeconds: number;
   /** True when an entry expiring at this time can be served now (outside the advisory window). */
   isFresh: (expiration: number, lifetimeSeconds: number) => boolean;
+  /**
+   * What a parsed entry must prove (entry-trust.ts, parent-binding.ts): undefined when it
+   * may be used, otherwise why not. Rejects only when the check itself failed.
+   */
+  trust: (entry: ParsedCacheEntry) => Promise<CacheMissReason | undefined>;
+  /** The entry as it is written (with its parent binding); undefined: do not write it. */
+  bind: (entry: CacheEntry) => Promise<CacheEntry | undefined>;
   callSts: () => Promise<StsResult>;
   emit: (event: AssumeRoleEvent) => void;
 }
@@ -81,20 +90,32 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
    * misses are expected, and their hit is reported by the caller after `lock-waited`.
    */
   const read = async (key: string, report: boolean): Promise<Fetched | undefined> => {
+    const miss = (why: CacheMissReason) => {
+      if (report) emit({ type: "cache-miss", roleArn, key, why });
+      return undefined;
+    };
     let raw: unknown;
     try {
       raw = await cache.get(key);
     } catch (e) {
+      // A backend that refuses an entry (undecryptable, tampered, untrusted) is working.
+      const rejected = rejectionReason(e);
+      if (rejected) return miss(rejected);
       reportError(key, "get", e);
       return undefined;
     }
-    const miss = (why: "absent" | "invalid" | "expiring") => {
-      if (report) emit({ type: "cache-miss", roleArn, key, why });
-      return undefined;
-    };
     if (raw === undefined || raw === null) return miss("absent");
     const entry = parseCacheEntry(raw);
     if (!entry) return miss("invalid");
+    let distrust: CacheMissReason | undefined;
+    try {
+      distrust = await options.trust(entry);
+    } catch (e) {
+      // The parent's principal could not be learned: the entry cannot be checked.
+      reportError(key, "get", e);
+      return undefined;
+    }
+    if (distrust) return miss(distrust);
     const expiration = entry.Credentials.Expiration;
     if (!options.isFresh(expiration.getTime(), options.lifetimeSeconds)) return miss("expiring");
     if (report) hit(key);
@@ -180,7 +201,8 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     try {
       const result = await options.callSts();
       try {
-        await cache.set(key, result.entry);
+        const bound = await options.bind(result.entry);
+        if (bound) await cache.set(key, bound);
       } catch (e) {
         const { SecretAccessKey, SessionToken } = result.entry.Credentials;
         reportError(key, "set", e, [SecretAccessKey, SessionToken]);

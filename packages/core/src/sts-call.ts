@@ -12,6 +12,17 @@ import type { NormalizedRequest, TokenCodeSource } from "./params.js";
 import type { ExpiringIdentity } from "./refresh.js";
 import type { StsResult } from "./shared-cache-fetch.js";
 
+const isCredentials = (value: unknown): value is AwsCredentialIdentity => {
+  const c = value as Partial<AwsCredentialIdentity> | null;
+  return (
+    typeof c?.accessKeyId === "string" &&
+    c.accessKeyId.length > 0 &&
+    typeof c.secretAccessKey === "string" &&
+    c.secretAccessKey.length > 0 &&
+    (c.sessionToken === undefined || typeof c.sessionToken === "string")
+  );
+};
+
 /** What one AssumeRole call needs. */
 export interface StsCallOptions {
   client: () => STSClient;
@@ -37,6 +48,12 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
   } catch (error) {
     // A custom provider's message is not ours to trust: sanitize (and cap) it.
     throw new NoParentCredentialsError(roleArn, sanitizeError(error).message);
+  }
+  if (!isCredentials(parent)) {
+    throw new NoParentCredentialsError(
+      roleArn,
+      "the parent credential provider returned no accessKeyId and secretAccessKey strings",
+    );
   }
   const secrets = [parent.secretAccessKey, parent.sessionToken];
 

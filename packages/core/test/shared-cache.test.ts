@@ -55,18 +55,18 @@ describe("a shared cache", () => {
     const expiry = new Date(sts.now() + 50 * MIN).toISOString().replace(/\.\d+Z$/, "UTC");
     cache.set(s.cacheKey as string, {
       Credentials: {
-        AccessKeyId: "FAKE-botocore-written",
-        SecretAccessKey: "botocore-secret-0123456789",
-        SessionToken: "botocore-token-0123456789",
+        AccessKeyId: "ASIAFAKEBOTOCOREWRITTEN",
+        SecretAccessKey: "BotocoreSecret0123456789abcdefghijKLMNOPQ",
+        SessionToken: "BotocoreToken0123456789abcdefghijKLMNOPQR",
         Expiration: expiry,
       },
       AssumedRoleUser: {
         AssumedRoleId: "AROA:x",
-        Arn: "arn:aws:sts::123456789012:assumed-role/Demo/x",
+        Arn: "arn:aws:sts::123456789012:assumed-role/Demo/shared",
       },
       ResponseMetadata: { RequestId: "r", HTTPStatusCode: 200, RetryAttempts: 0 },
     });
-    expect((await s.credentials()).accessKeyId).toBe("FAKE-botocore-written");
+    expect((await s.credentials()).accessKeyId).toBe("ASIAFAKEBOTOCOREWRITTEN");
     expect(calls()).toBe(0);
   });
 
@@ -80,15 +80,15 @@ describe("a shared cache", () => {
     const s = session(cache, log);
     const stale = {
       Credentials: {
-        AccessKeyId: "ASIASTALE",
-        SecretAccessKey: "stale-secret-0123456789",
-        SessionToken: "stale-token-0123456789",
+        AccessKeyId: "ASIASTALESTALESTALE1",
+        SecretAccessKey: "StaleSecret0123456789abcdefghijKLMNOPQRST",
+        SessionToken: "StaleToken0123456789abcdefghijKLMNOPQRSTU",
         Expiration: new Date(sts.now() + 14 * MIN).toISOString(),
       },
     };
     cache.set(s.cacheKey as string, value === "expiring" ? stale : value);
     const creds = await s.credentials();
-    expect(creds.accessKeyId).not.toBe("ASIASTALE");
+    expect(creds.accessKeyId).not.toBe("ASIASTALESTALESTALE1");
     expect(calls()).toBe(1);
     expect(log.of("cache-miss").map((e) => e.why)).toContain(why);
     expect(parseCacheEntry(cache.get(s.cacheKey as string))?.Credentials.AccessKeyId).toBe(
@@ -181,14 +181,14 @@ describe("waiting for another process's lock", () => {
     // The holder writes an entry while we wait; it never releases (it "crashed" after writing).
     const written = {
       Credentials: {
-        AccessKeyId: "FAKE-written-by-holder",
-        SecretAccessKey: "holder-secret-0123456789",
-        SessionToken: "holder-token-0123456789",
+        AccessKeyId: "ASIAFAKEWRITTENBYHOLDER",
+        SecretAccessKey: "HolderSecret0123456789abcdefghijKLMNOPQRS",
+        SessionToken: "HolderToken0123456789abcdefghijKLMNOPQRST",
         Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
       },
     };
     cache.set(key, written);
-    expect((await pending).accessKeyId).toBe("FAKE-written-by-holder");
+    expect((await pending).accessKeyId).toBe("ASIAFAKEWRITTENBYHOLDER");
     expect(calls()).toBe(0);
     expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
     await held?.();

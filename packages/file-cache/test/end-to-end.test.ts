@@ -68,9 +68,9 @@ describe("JSONFileCache with a real session and sts-local", () => {
       join(cacheDir, `${key}.json`),
       JSON.stringify({
         Credentials: {
-          AccessKeyId: "ASIAFROMTHECLI",
-          SecretAccessKey: "secret",
-          SessionToken: "token",
+          AccessKeyId: "ASIAFROMTHECLI000001",
+          SecretAccessKey: "CliSecret0123456789abcdefghijKLMNOPQRSTUV",
+          SessionToken: "CliToken0123456789abcdefghijKLMNOPQRSTUVW",
           Expiration: `${expiration}UTC`,
         },
         AssumedRoleUser: {
@@ -81,7 +81,7 @@ describe("JSONFileCache with a real session and sts-local", () => {
       }),
     );
     const creds = await session(new JSONFileCache(cacheDir)).credentials();
-    expect(creds.accessKeyId).toBe("ASIAFROMTHECLI");
+    expect(creds.accessKeyId).toBe("ASIAFROMTHECLI000001");
     expect(sts.stats.calls("AssumeRole")).toBe(0);
   });
 
