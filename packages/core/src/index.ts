@@ -13,7 +13,7 @@ export { LocalLocks, MemoryCache } from "./cache.js";
 export type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
 export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.js";
 export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
-export { cacheKey } from "./cache-key.js";
+export { cacheKey, cacheKeyText } from "./cache-key.js";
 export type { ValidationIssue } from "./errors.js";
 export {
   AssumeRoleError,
@@ -26,7 +26,8 @@ export { formatExpiration, parseExpiration } from "./expiration.js";
 export type { MemoizedProvider } from "./identity.js";
 export type { AssumeRoleParams, Duration, NormalizedRequest, TokenCodeSource } from "./params.js";
 export { AUTOMATIC_ROLE_SESSION_NAME, paramSchemas } from "./params.js";
-export { pythonJsonDumps } from "./python-json.js";
+export type { PythonJsonOptions } from "./python-json.js";
+export { PythonJsonError, pythonJsonDumps } from "./python-json.js";
 export type { RefreshOptions } from "./refresh.js";
 export type {
   AssumeRoleOptions,

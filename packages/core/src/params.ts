@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
+import { policyText, STS_POLICY_CHARACTERS } from "./policy-document.js";
+import { PythonJsonError } from "./python-json.js";
 
 /**
  * AssumeRole parameters: zod schemas with the real STS limits (min, max and pattern, stricter
@@ -94,17 +96,19 @@ export const paramSchemas = {
     .array(z.union([arnString, z.strictObject({ arn: arnString })]))
     .max(10)
     .transform((arns) => arns.map((a) => (typeof a === "string" ? { arn: a } : a))),
+  /** An object (written as Python's json.dumps writes it) or a JSON string; see policyText. */
   Policy: z
     .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((p, ctx) => {
-      if (typeof p === "string") return p;
+    .transform((policy, ctx) => {
       try {
-        return JSON.stringify(p);
-      } catch {
-        // Circular structures and BigInts cannot be a policy document.
-        ctx.addIssue({
+        return policyText(policy, { allowNan: false });
+      } catch (error) {
+        if (!(error instanceof PythonJsonError)) throw error;
+        ctx.issues.push({
           code: "custom",
-          message: "must be JSON-serializable (no cycles, no BigInt)",
+          message: error.problem,
+          input: policy,
+          path: [...error.path],
         });
         return z.NEVER;
       }
@@ -114,7 +118,10 @@ export const paramSchemas = {
         .string()
         .min(1)
         .max(2048)
-        .regex(/^[\t\n\r\u0020-\u00FF]+$/, "must be tab, newline or U+0020–U+00FF characters"),
+        .regex(
+          STS_POLICY_CHARACTERS,
+          "must be tab, newline, carriage return or U+0020–U+00FF characters (other characters only as \\uXXXX escapes in valid JSON)",
+        ),
     ),
   DurationSeconds: durationSchema.pipe(
     z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
@@ -218,7 +225,7 @@ export function normalizeParams(
         if (name === "TokenCode" || !(name in parsed) || params[name] !== undefined) continue;
         const value: unknown = validate
           ? check(`additionalParams.${name}`, paramSchemas[name] as z.ZodType, parsed[name])
-          : lenientConvert(name, parsed[name]);
+          : lenientConvert(name, parsed[name], roleArn);
         if (value === undefined) delete request[name];
         else (request as Record<string, unknown>)[name] = value;
       }
@@ -233,7 +240,7 @@ export function normalizeParams(
     if (name === "RoleSessionName" && value === AUTOMATIC_ROLE_SESSION_NAME) continue;
     const parsed = validate
       ? check(name, paramSchemas[name] as z.ZodType, value)
-      : lenientConvert(name, value);
+      : lenientConvert(name, value, roleArn);
     if (parsed !== undefined) (request as Record<string, unknown>)[name] = parsed;
   }
 
@@ -288,19 +295,35 @@ export function normalizeParams(
 }
 
 /** The shape conversions alone, for `validate: false`. */
-function lenientConvert(name: (typeof ASSUME_ROLE_PARAM_NAMES)[number], value: unknown): unknown {
+function lenientConvert(
+  name: (typeof ASSUME_ROLE_PARAM_NAMES)[number],
+  value: unknown,
+  roleArn: string,
+): unknown {
   switch (name) {
     case "PolicyArns":
       return Array.isArray(value)
         ? value.map((a) => (typeof a === "string" ? { arn: a } : a))
         : value;
     case "Policy":
-      return typeof value === "string" ? value : JSON.stringify(value);
+      return lenientPolicyText(value, roleArn);
     case "DurationSeconds":
       return typeof value === "object" ? durationSchema.safeParse(value).data : value;
     case "Tags":
       return tagList(value) ?? value;
     default:
       return value;
+  }
+}
+
+/** Without validation a policy is still written as Python would, but one that cannot be
+ * written at all (circular, a Map) is an error: dropping it would widen the session. */
+function lenientPolicyText(value: unknown, roleArn: string): string {
+  try {
+    return policyText(value, { allowNan: true });
+  } catch (error) {
+    if (!(error instanceof PythonJsonError)) throw error;
+    const field = ["Policy", ...error.path].join(".");
+    throw new AssumeRoleValidationError(roleArn, [{ field, message: error.problem }]);
   }
 }

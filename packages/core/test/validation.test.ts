@@ -38,7 +38,7 @@ const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, strin
   ["PolicyArns arn too short", { PolicyArns: ["arn:short"] }, "PolicyArns.0"],
   ["Policy too long", { Policy: { Statement: "x".repeat(2100) } }, "Policy"],
   ["Policy empty", { Policy: "" }, "Policy"],
-  ["Policy with characters STS refuses", { Policy: { Sid: "日本" } }, "Policy"],
+  ["Policy text (not JSON) with characters STS refuses", { Policy: "not json: 日本" }, "Policy"],
   [
     "Tags more than 50",
     { Tags: tooMany(51, (i) => ({ Key: `k${i}`, Value: "v" })) as never },
