@@ -98,6 +98,29 @@ const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, strin
   ["retrySeconds zero", { refresh: { retrySeconds: 0 } }, "refresh.retrySeconds"],
   ["lock wait NaN", { lock: { waitMs: Number.NaN } }, "lock.waitMs"],
   ["additionalParams not an object", { additionalParams: "x" as never }, "additionalParams"],
+  // The gaps a hostile or careless caller found (issue 12): each reached STS or threw a TypeError.
+  ["Tags as a Set", { Tags: new Set(["a"]) as never }, "Tags"],
+  ["Tags as a Date", { Tags: new Date() as never }, "Tags"],
+  [
+    "a known parameter through additionalParams: DurationSeconds 5",
+    { additionalParams: { DurationSeconds: 5 } },
+    "additionalParams.DurationSeconds",
+  ],
+  [
+    "a known parameter through additionalParams: 60 tags",
+    { additionalParams: { Tags: tooMany(60, (i) => ({ Key: `k${i}`, Value: "v" })) } },
+    "additionalParams.Tags",
+  ],
+  ["clock not a function", { clock: 5 as never }, "clock"],
+  ["clock returning NaN", { clock: () => Number.NaN }, "clock"],
+  ["lock ttlMs beyond a timer's range", { lock: { ttlMs: 1e10 } }, "lock.ttlMs"],
+  ["lock not an object", { lock: 5 as never }, "lock"],
+  ["cache a number", { cache: 5 as never }, "cache"],
+  ["cache an empty object", { cache: {} as never }, "cache"],
+  ["cache a string", { cache: "/tmp/cache" as never }, "cache"],
+  ["stsClientConfig a string", { stsClientConfig: "http://localhost" as never }, "stsClientConfig"],
+  ["TransitiveTagKeys without Tags", { TransitiveTagKeys: ["team"] }, "TransitiveTagKeys"],
+  ["parentBinding unknown", { parentBinding: "loose" as never }, "parentBinding"],
 ];
 
 describe("validation: a typed error naming the field, before any network call", () => {
