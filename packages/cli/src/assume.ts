@@ -3,7 +3,8 @@
  * options (the SDK's default chain, `--profile`, `--region`, `--endpoint-url`), the cache,
  * AssumeRole, and the region the credentials are for.
  */
-import type { AssumeRoleEvent } from "@assume-role-lib/core";
+import { join } from "node:path";
+import type { AssumeRoleEvent, PrincipalStore } from "@assume-role-lib/core";
 import { openCache } from "./cache-option.js";
 import { redact } from "./errors/exit-codes.js";
 import { mfaPrompt } from "./mfa-prompt.js";
@@ -17,6 +18,22 @@ export interface ResolvedCredentials {
   expiration: Date;
   /** The region the credentials are meant for, when one is configured. */
   region: string | undefined;
+}
+
+/**
+ * Where the CLI keeps the parent principals it learned (parent binding): a directory only
+ * this user can write, so a `credential_process` hit costs no GetCallerIdentity call.
+ */
+export function principalsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.XDG_CACHE_HOME
+    ? join(env.XDG_CACHE_HOME, "assume-role-lib", "principals")
+    : "~/.cache/assume-role-lib/principals";
+}
+
+async function principalStore(): Promise<PrincipalStore> {
+  const { JSONFileCache } = await import("@assume-role-lib/file-cache");
+  // JSONFileCache stores any JSON document; the core parses what it reads back.
+  return new JSONFileCache(principalsDir()) as unknown as PrincipalStore;
 }
 
 /** Describe an event on one line for `--debug` (events carry no secret). */
@@ -51,7 +68,7 @@ export async function assumeFromOptions(
     });
     const child = parent.assumeRole(roleArn, {
       ...params,
-      ...(opened.cache ? { cache: opened.cache } : {}),
+      ...(opened.cache ? { cache: opened.cache, principalStore: await principalStore() } : {}),
       ...(debug ? { onEvent: (event: AssumeRoleEvent) => debug(describeEvent(event)) } : {}),
     });
     let identity: Awaited<ReturnType<typeof child.credentials>>;
