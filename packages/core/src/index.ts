@@ -15,8 +15,8 @@ export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.j
 export type { RejectedEntryReason } from "./cache-errors.js";
 export { CacheEntryRejectedError } from "./cache-errors.js";
 export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
-export type { CacheMissReason } from "./entry-trust.js";
 export { cacheKey, cacheKeyText } from "./cache-key.js";
+export type { CacheMissReason } from "./entry-trust.js";
 export type { ValidationIssue } from "./errors.js";
 export {
   AssumeRoleError,
@@ -28,8 +28,8 @@ export { EVENTS_CHANNEL } from "./events.js";
 export { formatExpiration, parseExpiration } from "./expiration.js";
 export type { MemoizedProvider } from "./identity.js";
 export type { AssumeRoleParams, Duration, NormalizedRequest, TokenCodeSource } from "./params.js";
-export type { ParentBindingMode, PrincipalStore } from "./parent-binding.js";
 export { AUTOMATIC_ROLE_SESSION_NAME, paramSchemas } from "./params.js";
+export type { ParentBindingMode, PrincipalStore } from "./parent-binding.js";
 export type { PythonJsonOptions } from "./python-json.js";
 export { PythonJsonError, pythonJsonDumps } from "./python-json.js";
 export type { RefreshOptions } from "./refresh.js";
