@@ -132,11 +132,14 @@ export function tempDirOwnedBy(user: OsUser, prefix: string, mode = 0o700): stri
   return dir;
 }
 
-/** Run `process.execPath args…` as `user`, with a minimal environment; resolves when done. */
+/**
+ * Run `process.execPath args…` (or `options.file args…`) as `user`, with a minimal
+ * environment (PATH, HOME = the temp directory, and `options.env`); resolves when done.
+ */
 export function runAs(
   user: OsUser,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; file?: string } = {},
 ): Promise<RunAsResult> {
   const spawnOptions: SpawnOptions = {
     uid: user.uid,
@@ -146,7 +149,7 @@ export function runAs(
     stdio: ["ignore", "pipe", "pipe"],
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, spawnOptions);
+    const child = spawn(options.file ?? process.execPath, args, spawnOptions);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (d: Buffer) => {
