@@ -5,15 +5,15 @@
  * used to wait for its deadline) or as anonymous errors.
  */
 
+/** One of the Redis error codes that {@link RedisAccessError} carries. */
+export type RedisAccessCode = "WRONGPASS" | "NOAUTH" | "NOPERM";
+
 /** The Redis error codes that mean "not allowed", and what to check for each. */
-const ACCESS_CODES = {
+const ACCESS_CODES: Record<RedisAccessCode, string> = {
   WRONGPASS: "the username or password is wrong (or the user is disabled)",
   NOAUTH: "the server requires a password and none was given",
   NOPERM: "the ACL user may not run this command on this cache's keys",
-} as const;
-
-/** One of the Redis error codes that {@link RedisAccessError} carries. */
-export type RedisAccessCode = keyof typeof ACCESS_CODES;
+};
 
 /**
  * Redis refused the connection or a command for lack of rights. `code` is Redis's
