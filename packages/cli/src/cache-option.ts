@@ -69,10 +69,13 @@ export function parseCacheOption(value: string): string {
   return value;
 }
 
-/** Open the cache the options name. Modules are loaded only for the cache in use. */
-export async function openCache(options: CacheOptions | CacheOptionValue): Promise<OpenedCache> {
-  const { cache: value, ...keySource } =
-    typeof options === "object" && options !== null ? options : { cache: options };
+/**
+ * Open the cache the options name. Modules are loaded only for the cache in use. It takes
+ * all the cache options, never `--cache` alone: a caller that dropped the key options
+ * would store entries in clear.
+ */
+export async function openCache(options: CacheOptions): Promise<OpenedCache> {
+  const { cache: value, ...keySource } = options;
   const wantsKey = keySource.cacheEncryptionKeyFile ?? keySource.cacheEncryptionKeyEnv;
   if (wantsKey !== undefined && !(typeof value === "string" && isRedisUrl(value))) {
     throw new UsageError(
