@@ -268,3 +268,14 @@ export {
   type FleetWorkerConfig,
   startFleet,
 } from "./fleet.js";
+export {
+  type ActorOutcome,
+  type ActorStep,
+  actAs,
+  type OsUser,
+  type OsUsers,
+  osUsers,
+  type RunAsResult,
+  runAs,
+  tempDirOwnedBy,
+} from "./os-users.js";

@@ -47,6 +47,24 @@ function describeEvent(event: AssumeRoleEvent): string {
   return `assume-role: [debug] ${type} ${fields.join(" ")}`.trimEnd();
 }
 
+/**
+ * A listener that prints one warning line (even without --debug) for each distinct cache
+ * the command could not use because of how it is set up: a directory others can write,
+ * Redis refusing the password. The credentials still come from STS; without the warning,
+ * a cache that is never used would go unnoticed.
+ */
+function cacheWarnings(): (event: AssumeRoleEvent) => void {
+  const said = new Set<string>();
+  return (event) => {
+    if (event.type !== "cache-error") return;
+    const { name, message } = event.error;
+    if (name !== "UntrustedCacheFileError" && name !== "RedisAccessError") return;
+    if (said.has(message)) return;
+    said.add(message);
+    process.stderr.write(`${redact(`assume-role: warning: ${message}`)}\n`);
+  };
+}
+
 /** Assume the role with the command line's options; throws core's typed errors. */
 export async function assumeFromOptions(
   roleArn: string,
@@ -55,11 +73,12 @@ export async function assumeFromOptions(
   const params = assumeRoleParams(options);
   if (options.mfa) params.TokenCode = mfaPrompt(options.SerialNumber);
   const { Session } = await import("@assume-role-lib/core");
-  const opened = await openCache(options.cache);
+  const opened = await openCache(options);
   const debug = options.debug
     ? (line: string) => process.stderr.write(`${redact(line)}\n`)
     : undefined;
   debug?.(`assume-role: [debug] cache: ${opened.description}`);
+  const warn = cacheWarnings();
   try {
     const parent = Session.default({
       ...(options.profile ? { profile: options.profile } : {}),
@@ -69,7 +88,10 @@ export async function assumeFromOptions(
     const child = parent.assumeRole(roleArn, {
       ...params,
       ...(opened.cache ? { cache: opened.cache, principalStore: await principalStore() } : {}),
-      ...(debug ? { onEvent: (event: AssumeRoleEvent) => debug(describeEvent(event)) } : {}),
+      onEvent: (event: AssumeRoleEvent) => {
+        warn(event);
+        debug?.(describeEvent(event));
+      },
     });
     let identity: Awaited<ReturnType<typeof child.credentials>>;
     try {

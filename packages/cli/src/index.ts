@@ -1,7 +1,7 @@
 export type { ResolvedCredentials } from "./assume.js";
 export { assumeFromOptions } from "./assume.js";
-export type { CacheOptionValue, OpenedCache } from "./cache-option.js";
-export { openCache } from "./cache-option.js";
+export type { CacheOptions, CacheOptionValue, OpenedCache } from "./cache-option.js";
+export { openCache, parseCacheOption } from "./cache-option.js";
 export { childEnvironment } from "./commands/exec.js";
 export type { CommandResult } from "./commands/result.js";
 export type { ExitCodeValue } from "./errors/exit-codes.js";
@@ -18,4 +18,6 @@ export {
   quoteFish,
   quotePowerShell,
   quoteSh,
+  UnsafeOutputError,
 } from "./output-formats.js";
+export { RELAYED_SIGNALS } from "./signal-relay.js";

@@ -5,6 +5,7 @@
  */
 import type { AssumeRoleParams } from "@assume-role-lib/core";
 import { type Command, Option } from "commander";
+import { parseCacheOption } from "./cache-option.js";
 import { UsageError } from "./errors/exit-codes.js";
 import {
   parseDurationSeconds,
@@ -42,6 +43,10 @@ export interface CommonOptionValues
   endpointUrl?: string;
   /** A directory, a redis:// URL, or false for `--no-cache`. */
   cache?: string | false;
+  /** `--cache-encryption-key-file`: the file holding the Redis entries' key. */
+  cacheEncryptionKeyFile?: string;
+  /** `--cache-encryption-key-env`: the environment variable holding it. */
+  cacheEncryptionKeyEnv?: string;
   debug?: boolean;
 }
 
@@ -165,8 +170,20 @@ export function addCommonOptions(command: Command, cacheHelp: string): Command {
     .addOption(
       new Option("--endpoint-url <url>", "STS endpoint URL (e.g. a local STS)").argParser(parseUrl),
     )
-    .addOption(new Option("--cache <dir|redis-url>", cacheHelp))
+    .addOption(new Option("--cache <dir|redis-url>", cacheHelp).argParser(parseCacheOption))
     .addOption(new Option("--no-cache", "do not cache: call STS every time"))
+    .addOption(
+      new Option(
+        "--cache-encryption-key-file <path>",
+        "encrypt Redis entries with the 32-byte key (hex or base64) in this file",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--cache-encryption-key-env <name>",
+        "encrypt Redis entries with the key in this environment variable",
+      ),
+    )
     .addOption(new Option("--debug", "print events and stack traces on stderr (no secrets)"));
   return command;
 }

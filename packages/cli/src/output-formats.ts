@@ -66,23 +66,64 @@ export function quoteFish(value: string): string {
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
-/** PowerShell single quoting: a quote is doubled. */
+/**
+ * PowerShell single quoting. PowerShell takes U+2018-U+201B (‘ ’ ‚ ‛) for single quotes
+ * too, so each of them is doubled like `'`. Inside single quotes nothing else is special:
+ * `$`, backticks and the double quotes (" and U+201C-U+201E) are literal.
+ */
 export function quotePowerShell(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  return `'${value.replace(/['\u2018-\u201b]/g, "$&$&")}'`;
 }
 
-/** Render `env`'s output in a format (no trailing newline). */
+/**
+ * A value printed for a shell could not change what the shell does, or the output is
+ * refused. Values come from a cache that others may have written; the core checks their
+ * characters, and this is the last line of defence.
+ */
+export class UnsafeOutputError extends Error {
+  override readonly name = "UnsafeOutputError";
+}
+
+// Unquoted (the default `env` format, made for `export $(…)` and `eval`): only characters
+// that neither word splitting, globbing nor any shell syntax touch. AWS keys, secrets and
+// tokens are base64; the expiration is `2026-01-02T03:04:05Z`.
+const SAFE_UNQUOTED = /^[A-Za-z0-9+/=._:-]+$/;
+// Quoted formats: anything but control characters (a newline ends a line of `eval`'s
+// input in fish and PowerShell too; an escape sequence rewrites the terminal).
+const hasControl = (value: string) =>
+  [...value].some((c) => {
+    const n = c.codePointAt(0) ?? 0;
+    return n < 0x20 || (n >= 0x7f && n <= 0x9f);
+  });
+
+function assertPrintable(vars: Array<[string, string]>, unquoted: boolean): void {
+  for (const [name, value] of vars) {
+    if (unquoted ? SAFE_UNQUOTED.test(value) : !hasControl(value)) continue;
+    throw new UnsafeOutputError(
+      `refusing to print ${name}: it holds characters that are not safe in a shell ` +
+        "(the cached entry may have been tampered with: remove it, or run with --no-cache)",
+    );
+  }
+}
+
+/**
+ * Render `env`'s output in a format (no trailing newline). Throws UnsafeOutputError rather
+ * than print a value a shell could run.
+ */
 export function formatEnv(credentials: ResolvedCredentials, format: EnvFormat): string {
   if (format === "env") {
     // Exactly the Python CLI's four lines, including its AWS_CREDENTIALS_EXPIRATION spelling.
-    return [
-      `AWS_ACCESS_KEY_ID=${credentials.accessKeyId}`,
-      `AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}`,
-      `AWS_SESSION_TOKEN=${credentials.sessionToken}`,
-      `AWS_CREDENTIALS_EXPIRATION=${formatTimestamp(credentials.expiration)}`,
-    ].join("\n");
+    const lines: Array<[string, string]> = [
+      ["AWS_ACCESS_KEY_ID", credentials.accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey],
+      ["AWS_SESSION_TOKEN", credentials.sessionToken],
+      ["AWS_CREDENTIALS_EXPIRATION", formatTimestamp(credentials.expiration)],
+    ];
+    assertPrintable(lines, true);
+    return lines.map(([k, v]) => `${k}=${v}`).join("\n");
   }
   const vars = Object.entries(credentialVariables(credentials));
+  if (format !== "json") assertPrintable(vars, false);
   switch (format) {
     case "json":
       return JSON.stringify(Object.fromEntries(vars), null, 2);

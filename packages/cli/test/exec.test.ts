@@ -1,9 +1,19 @@
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, cleanEnv, ownLines, ROLE, run, start, tempHome, waitFor } from "./helpers.js";
+import {
+  CLI,
+  cleanEnv,
+  hasPty,
+  ownLines,
+  ROLE,
+  run,
+  runAtTerminal,
+  start,
+  tempHome,
+  waitFor,
+} from "./helpers.js";
 
 let sts: StsLocal;
 let home: ReturnType<typeof tempHome>;
@@ -106,45 +116,15 @@ describe("exec", () => {
 });
 
 describe("at a terminal", () => {
-  // A real pseudo-terminal (Python's pty module): Ctrl-C typed there reaches the whole
-  // foreground process group, so the command must get exactly one SIGINT, not a relayed second.
-  const python = spawnSync("python3", ["-c", "import pty"]).status === 0;
-  it.skipIf(!python)(
+  // Ctrl-C typed at a real pseudo-terminal reaches the whole foreground process group, so
+  // the command must get exactly one SIGINT, not a relayed second.
+  it.skipIf(!hasPty)(
     "Ctrl-C reaches the command once",
     async () => {
       const counter =
         "let n = 0; process.on('SIGINT', () => { n++; setTimeout(() => { console.log('SIGINTS=' + n); process.exit(0); }, 300); }); console.log('ready'); setInterval(() => {}, 1000)";
-      const driver = `
-import os, pty, sys, time, json
-args = json.loads(sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvpe(args[0], args, json.loads(sys.argv[2]))
-out = b""
-deadline = time.time() + 30
-sent = False
-while time.time() < deadline:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    if b"ready" in out and not sent:
-        os.write(fd, b"\\x03")
-        sent = True
-    if b"SIGINTS=" in out:
-        time.sleep(0.2)
-        break
-sys.stdout.write(out.decode(errors="replace"))
-`;
       const argv = [process.execPath, CLI, ...execArgs(process.execPath, "-e", counter)];
-      const r = spawnSync("python3", ["-c", driver, JSON.stringify(argv), JSON.stringify(env)], {
-        encoding: "utf8",
-        timeout: 40_000,
-      });
-      expect(r.stdout).toContain("SIGINTS=1");
+      expect(await runAtTerminal(argv, env, "\x03", "SIGINTS=")).toContain("SIGINTS=1");
     },
     45_000,
   );

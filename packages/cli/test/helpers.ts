@@ -2,12 +2,13 @@
  * Test helpers: run the built CLI as a real child process with a clean environment (a temp
  * HOME, empty AWS config files, no instance metadata), and find a Redis server if any.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { StsLocal } from "@assume-role-lib/sts-local";
 import { redisReachable } from "../src/demo/redis-probe.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -18,6 +19,12 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+/** How to start the CLI: in its own process group (no terminal), in a directory. */
+export interface RunOptions {
+  detached?: boolean;
+  cwd?: string;
 }
 
 /** Our own stderr lines (the SDK's NodeVersionSupportWarning on Node 20 is not ours). */
@@ -52,16 +59,26 @@ export function cleanEnv(home: string, extra: Record<string, string> = {}): Node
   };
 }
 
+/** {@link cleanEnv} with `sts`'s root keys as the parent credentials, and its region. */
+export function parentEnv(home: string, sts: StsLocal): NodeJS.ProcessEnv {
+  return cleanEnv(home, {
+    AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sts.rootCredentials.secretAccessKey,
+    AWS_REGION: sts.region,
+  });
+}
+
 /** Start the CLI; the caller may talk to it (signals) before awaiting `done`. */
 export function start(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { detached?: boolean } = {},
+  options: RunOptions = {},
 ): { child: ChildProcess; done: Promise<RunResult>; stdout: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = "";
   let stderr = "";
@@ -82,7 +99,7 @@ export function start(
 export function run(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { detached?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<RunResult> {
   return start(args, env, options).done;
 }
@@ -140,4 +157,82 @@ async function throwawayRedis(): Promise<{ url: string; stop(): void } | undefin
   }
   server.kill();
   return undefined;
+}
+
+/** Whether Python's pty module is here, to run the CLI at a real pseudo-terminal. */
+export const hasPty = spawnSync("python3", ["-c", "import pty"]).status === 0;
+
+/**
+ * Run `argv` at a real pseudo-terminal (Python's pty module): once its output shows
+ * "ready", type `keys` (e.g. "\x03" for Ctrl-C); with `continueAfterMs`, then send SIGCONT
+ * to the whole process group after that long, as a shell's `fg` does (first printing the
+ * wrapper's state from /proc as `STATE=<letter>`). Returns everything the terminal showed
+ * once `doneMarker` appears (or after 30 s).
+ */
+export function runAtTerminal(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  keys: string,
+  doneMarker: string,
+  continueAfterMs?: number,
+): Promise<string> {
+  const driver = `
+import os, pty, signal, sys, time, json
+args = json.loads(sys.argv[1])
+keys = sys.argv[3].encode()
+done = sys.argv[4].encode()
+resume = float(sys.argv[5])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvpe(args[0], args, json.loads(sys.argv[2]))
+out = b""
+deadline = time.time() + 30
+sent_at = None
+while time.time() < deadline:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if b"ready" in out and sent_at is None:
+        os.write(fd, keys)
+        sent_at = time.time()
+        if resume >= 0:
+            time.sleep(resume / 1000)
+            state = open("/proc/%d/stat" % pid).read().split(") ")[1][0]
+            out += ("STATE=%s\\n" % state).encode()
+            os.killpg(os.getpgid(pid), signal.SIGCONT)
+    if done in out:
+        time.sleep(0.2)
+        break
+sys.stdout.write(out.decode(errors="replace"))
+`;
+  // Not spawnSync: the test's sts-local runs in this process and must go on answering.
+  const python = spawn(
+    "python3",
+    [
+      "-c",
+      driver,
+      JSON.stringify(argv),
+      JSON.stringify(env),
+      keys,
+      doneMarker,
+      String(continueAfterMs ?? -1),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let shown = "";
+  python.stdout?.on("data", (d: Buffer) => {
+    shown += d.toString();
+  });
+  const timer = setTimeout(() => python.kill("SIGKILL"), 40_000);
+  return new Promise((resolve, reject) => {
+    python.once("error", reject);
+    python.once("close", () => {
+      clearTimeout(timer);
+      resolve(shown);
+    });
+  });
 }

@@ -30,9 +30,7 @@ export type CacheMissReason =
   /** The backend could not decrypt it (a wrong or missing key). */
   | "undecryptable"
   /** The backend found it altered (authentication failed, bound to another key). */
-  | "tampered"
-  /** The backend refused to read it: owned by another user, writable by others, a link… */
-  | "untrusted-location";
+  | "tampered";
 
 // The API model's shapes: AccessKeyId is [\w]{16,128}; secrets and session tokens are
 // base64; account ids are 12 digits. Upper bounds are generous (tokens grow with session

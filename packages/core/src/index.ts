@@ -12,8 +12,6 @@ export type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
 export { LocalLocks, MemoryCache } from "./cache.js";
 export type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
 export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.js";
-export type { RejectedEntryReason } from "./cache-errors.js";
-export { CacheEntryRejectedError } from "./cache-errors.js";
 export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
 export { cacheKey, cacheKeyText } from "./cache-key.js";
 export type { CacheMissReason } from "./entry-trust.js";
@@ -27,6 +25,8 @@ export type { AssumeRoleEvent, EventListener, RefreshReason } from "./events.js"
 export { EVENTS_CHANNEL } from "./events.js";
 export { formatExpiration, parseExpiration } from "./expiration.js";
 export type { MemoizedProvider } from "./identity.js";
+export type { MarkedMissReason } from "./miss-marker.js";
+export { CACHE_MISS_REASON } from "./miss-marker.js";
 export type { AssumeRoleParams, Duration, NormalizedRequest, TokenCodeSource } from "./params.js";
 export { AUTOMATIC_ROLE_SESSION_NAME, paramSchemas } from "./params.js";
 export type { ParentBindingMode, PrincipalStore } from "./parent-binding.js";

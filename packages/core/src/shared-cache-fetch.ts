@@ -10,9 +10,9 @@
  */
 import type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
 import { type CacheEntry, type ParsedCacheEntry, parseCacheEntry } from "./cache-entry.js";
-import { rejectionReason } from "./cache-errors.js";
 import type { CacheMissReason } from "./entry-trust.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
+import { markedMissReason } from "./miss-marker.js";
 import type { ExpiringIdentity, Fetched } from "./refresh.js";
 
 /** How long one lock attempt waits before the cache is read again. */
@@ -98,13 +98,13 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     try {
       raw = await cache.get(key);
     } catch (e) {
-      // A backend that refuses an entry (undecryptable, tampered, untrusted) is working.
-      const rejected = rejectionReason(e);
-      if (rejected) return miss(rejected);
       reportError(key, "get", e);
       return undefined;
     }
     if (raw === undefined || raw === null) return miss("absent");
+    // A backend that cannot use what it holds (undecryptable, tampered) says so: a miss.
+    const marked = markedMissReason(raw);
+    if (marked) return miss(marked);
     const entry = parseCacheEntry(raw);
     if (!entry) return miss("invalid");
     let distrust: CacheMissReason | undefined;

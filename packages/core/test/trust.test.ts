@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import {
   type AssumeRoleEvent,
   assumeRole,
+  CACHE_MISS_REASON,
   type CacheEntry,
   type CredentialCache,
   NoParentCredentialsError,
@@ -122,6 +123,17 @@ describe("what an entry must prove", () => {
     const strict = await missReason(planted, { parentBinding: "strict" });
     expect(strict.why).toEqual(["parent-mismatch"]);
   });
+});
+
+describe("what a backend reports", () => {
+  it.each(["tampered", "undecryptable"])(
+    "a %s marker from get() is a miss with that reason",
+    async (reason) => {
+      const marker = { [CACHE_MISS_REASON]: reason, detail: "test" };
+      const { why } = await missReason(marker as unknown as CacheEntry);
+      expect(why).toEqual([reason]);
+    },
+  );
 });
 
 describe("parent binding", () => {

@@ -32,6 +32,7 @@ import { constants } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readdir, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { assertTrustedLockDirectory } from "./trust.js";
 
 // Not on every platform (Windows has neither); the lock still works there, less strictly.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -118,7 +119,7 @@ async function sweep(lockDir: string, numbers: number[], top: number): Promise<v
   );
 }
 
-/** Create the lock directory if needed, and refuse anything but a real directory there. */
+/** Create the lock directory if needed, and refuse anything but a trusted directory there. */
 export async function prepareLockDir(lockDir: string): Promise<void> {
   try {
     await mkdir(lockDir, { mode: 0o700 });
@@ -132,6 +133,8 @@ export async function prepareLockDir(lockDir: string): Promise<void> {
       info.isSymbolicLink() ? "it is a symbolic link" : "it is not a directory",
     );
   }
+  // Another user's lock directory would let them hold our lock for ever, or break it.
+  assertTrustedLockDirectory(lockDir, info);
 }
 
 /** A lock this process holds: its generation, until released or broken by another. */

@@ -4,5 +4,7 @@
  *
  * @packageDocumentation
  */
-export { JSONFileCache, type JSONFileCacheOptions } from "./json-file-cache.js";
-export { AWS_CLI_CACHE_DIR, InvalidCacheKeyError } from "./paths.js";
+export type { JSONFileCacheOptions } from "./cache-options.js";
+export { JSONFileCache } from "./json-file-cache.js";
+export { AWS_CLI_CACHE_DIR, expandHome, InvalidCacheKeyError } from "./paths.js";
+export { type UntrustedCacheFileCode, UntrustedCacheFileError } from "./trust.js";

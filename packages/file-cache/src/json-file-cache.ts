@@ -3,7 +3,7 @@
  * process on the host, and with the AWS CLI and boto3 when pointed at their directory.
  */
 import { constants } from "node:fs";
-import { access, mkdir, readFile, stat, unlink } from "node:fs/promises";
+import { access, lstat, mkdir, unlink } from "node:fs/promises";
 import {
   type CacheEntry,
   type CredentialCache,
@@ -12,26 +12,17 @@ import {
   type ReleaseLock,
 } from "@assume-role-lib/core/cache";
 import { writeFileAtomic } from "./atomic-write.js";
+import { checkCacheArguments, type JSONFileCacheOptions } from "./cache-options.js";
 import { FileLocks } from "./file-lock.js";
 import { entryPath, expandHome, lockPath } from "./paths.js";
+import { readEntryFile } from "./read-entry.js";
+import { removeStaleTempFiles } from "./temp-sweep.js";
+import { assertTrustedDirectory, assertTrustedEntry } from "./trust.js";
 
-/** Options of {@link JSONFileCache}. */
-export interface JSONFileCacheOptions {
-  /** Mode of entry files. Default `0o600`: they hold secrets. */
-  fileMode?: number;
-  /** Mode of the cache directory when this cache creates it. Default `0o700`. */
-  dirMode?: number;
-  /** First poll interval while another process holds a lock. Default 20 ms. */
-  lockPollMinMs?: number;
-  /** Longest poll interval while another process holds a lock. Default 100 ms. */
-  lockPollMaxMs?: number;
-  /**
-   * Called when another process broke a lock this process still held (it looked stale:
-   * this process was suspended or its event loop blocked for longer than the stale time).
-   * The only consequence is a possible duplicate STS call. Default: a process warning.
-   */
-  onLockCompromised?: (key: string, error: Error) => void;
-}
+/** Larger than any credential document (botocore's are 1-4 KB), small enough to read whole. */
+const MAX_ENTRY_BYTES = 64 * 1024;
+/** How often a long-lived cache looks for abandoned temp files (on a write). */
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 const codeOf = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
 
@@ -45,12 +36,18 @@ function warnCompromised(key: string, error: Error): void {
  * A credential cache of `<key>.json` files in one directory, the layout of botocore's
  * JSONFileCache: entries written by the AWS CLI or boto3 are read, and ours are readable by
  * them. Writes are atomic (temp file, fsync, rename); `lock()` is a cross-process lock
- * (a generation lock that breaks a dead holder's lock atomically), so processes on one host make one STS call per refresh.
+ * (a generation lock that breaks a dead holder's lock atomically), so processes on one
+ * host make one STS call per refresh.
  *
- * `get` returns the file's text (the core parses it); a missing, unreadable, corrupt or
- * foreign file is a miss and is replaced by the next write. A directory that cannot be used
- * at all (a file in its place, an I/O error) makes methods throw: the core reports that as a
- * `cache-error` event and calls STS.
+ * The directory is trusted only if no other user can write it (see docs/security.md): a
+ * directory or entry that another user owns or can write, a link, a FIFO or a device at an
+ * entry path, makes the method reject with an {@link UntrustedCacheFileError} (the core
+ * reports it as a `cache-error` event with its `code`, and calls STS). Nothing is read
+ * from or written to an untrusted directory.
+ *
+ * `get` returns the file's text (the core parses it); a missing or unreadable file is a
+ * miss and is replaced by the next write. A directory that cannot be used at all (a file in
+ * its place, an I/O error) makes methods reject too.
  *
  * @example
  * const cache = new JSONFileCache(AWS_CLI_CACHE_DIR);
@@ -62,9 +59,15 @@ export class JSONFileCache implements CredentialCache {
   readonly #fileMode: number;
   readonly #dirMode: number;
   readonly #locks: FileLocks;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
-  /** @param dir The cache directory; a leading `~` is the home directory. Created on first write. */
+  /**
+   * @param dir The cache directory; a leading `~` (or `~<your user name>`) is the home
+   *   directory. Created on first write. An empty or missing `dir`, `~<another user>` and
+   *   bad options throw an AssumeRoleValidationError naming the field.
+   */
   constructor(dir: string, options: JSONFileCacheOptions = {}) {
+    checkCacheArguments(dir, options);
     this.dir = expandHome(dir);
     this.#fileMode = options.fileMode ?? 0o600;
     this.#dirMode = options.dirMode ?? 0o700;
@@ -83,20 +86,20 @@ export class JSONFileCache implements CredentialCache {
   /** The entry file's text, or undefined when there is no readable file. */
   async get(key: string): Promise<string | undefined> {
     const file = entryPath(this.dir, key);
+    if (!(await this.#verifyExistingDir())) return undefined;
     try {
-      const text = await readFile(file, "utf8");
+      const text = await readEntryFile(file, {
+        maxBytes: MAX_ENTRY_BYTES,
+        verify: (info) => assertTrustedEntry(file, info),
+      });
       // Editors on some platforms add a byte order mark; JSON.parse rejects it.
-      return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      return text?.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     } catch (error) {
       const code = codeOf(error);
-      if (code === "ENOENT") return undefined;
-      // An unreadable entry is a miss. One that is not ours is replaced by the next write
-      // (rename needs rights on the directory, not on the old file); a directory in its
-      // place is not (rename fails with EISDIR, reported as a cache error on each write).
+      // An entry we may not read (root's, written by `sudo aws …`) is a miss: the next
+      // write replaces it (rename needs rights on the directory, not on the old file).
       // The same codes on the directory itself mean the cache is unusable: the caller must hear.
-      if (code === "EACCES" || code === "EPERM" || code === "EISDIR" || code === "ELOOP") {
-        if (await this.#dirUsable()) return undefined;
-      }
+      if ((code === "EACCES" || code === "EPERM") && (await this.#dirUsable())) return undefined;
       throw error;
     }
   }
@@ -109,21 +112,24 @@ export class JSONFileCache implements CredentialCache {
       const raw = this[k];
       return raw instanceof Date ? formatExpiration(raw) : value;
     });
-    await this.#ensureDir();
+    await this.#prepareDir();
+    await this.#sweepNowAndThen();
     try {
       await writeFileAtomic(file, text, this.#fileMode);
     } catch (error) {
       if (codeOf(error) !== "ENOENT") throw error;
       // Someone removed the directory (`rm -rf ~/.aws/cli/cache`) since we created it.
-      await this.#ensureDir();
+      await this.#prepareDir();
       await writeFileAtomic(file, text, this.#fileMode);
     }
   }
 
-  /** Whether an entry file exists for `key` (valid or not). */
+  /** Whether a regular entry file exists for `key` (valid or not; links do not count). */
   async has(key: string): Promise<boolean> {
+    const file = entryPath(this.dir, key);
+    if (!(await this.#verifyExistingDir())) return false;
     try {
-      return (await stat(entryPath(this.dir, key))).isFile();
+      return (await lstat(file)).isFile();
     } catch (error) {
       if (codeOf(error) === "ENOENT") return false;
       throw error;
@@ -132,8 +138,10 @@ export class JSONFileCache implements CredentialCache {
 
   /** Remove `key`'s entry; false when there was none. */
   async delete(key: string): Promise<boolean> {
+    const file = entryPath(this.dir, key);
+    if (!(await this.#verifyExistingDir())) return false;
     try {
-      await unlink(entryPath(this.dir, key));
+      await unlink(file);
       return true;
     } catch (error) {
       if (codeOf(error) === "ENOENT") return false;
@@ -153,16 +161,47 @@ export class JSONFileCache implements CredentialCache {
       {
         key,
         lockDir: lockPath(this.dir, key),
-        prepare: () => this.#ensureDir(),
+        prepare: () => this.#prepareDir(),
       },
       options,
     );
   }
 
-  async #ensureDir(): Promise<void> {
+  /**
+   * Remove the temp files that writers killed between writing and renaming left behind
+   * (each holds a full set of credentials): those of a dead process, older than a minute,
+   * and any older than 12 hours. Resolves how many were removed. `set` does this on its
+   * first call and then every 10 minutes; a temp file a live writer is about to rename is
+   * never removed.
+   */
+  async removeStaleTempFiles(): Promise<number> {
+    await assertTrustedDirectory(this.dir);
+    return removeStaleTempFiles(this.dir);
+  }
+
+  /** True when the directory exists and is trusted; false when it does not exist. */
+  async #verifyExistingDir(): Promise<boolean> {
+    try {
+      await assertTrustedDirectory(this.dir);
+      return true;
+    } catch (error) {
+      if (codeOf(error) === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  async #prepareDir(): Promise<void> {
     // recursive: no error if it exists, and no check-then-create race between processes.
-    // An existing directory keeps its mode: the user chose it.
+    // An existing directory keeps its mode (the user chose it), if it is trusted.
     await mkdir(this.dir, { recursive: true, mode: this.#dirMode });
+    await assertTrustedDirectory(this.dir);
+  }
+
+  async #sweepNowAndThen(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    this.#lastSweep = now;
+    await removeStaleTempFiles(this.dir, now).catch(() => 0);
   }
 
   async #dirUsable(): Promise<boolean> {

@@ -1,8 +1,9 @@
 /**
  * Where entries and locks live, and which keys are allowed to name a file.
  */
-import { homedir } from "node:os";
+import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { AssumeRoleValidationError } from "@assume-role-lib/core/errors";
 
 /**
  * The AWS CLI's cache directory. Pass it to {@link JSONFileCache} to share assumed-role
@@ -10,11 +11,34 @@ import { join, resolve } from "node:path";
  */
 export const AWS_CLI_CACHE_DIR = "~/.aws/cli/cache";
 
-/** Expand a leading `~` (not `~user`) to the home directory and make the path absolute. */
+/** This process's user name, or undefined when it has none (a uid with no passwd entry). */
+function currentUserName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Expand a leading `~` or `~<own user name>` to the home directory and make the path
+ * absolute. `~<another user>` is refused with an AssumeRoleValidationError on `dir`: Node
+ * cannot look up another user's home directory, and taking it as a directory literally
+ * named `~bob` in the current directory is never what was meant (write `./~bob` for that).
+ */
 export function expandHome(dir: string): string {
-  if (dir === "~") return homedir();
-  if (dir.startsWith("~/") || dir.startsWith("~\\")) return join(homedir(), dir.slice(2));
-  return resolve(dir);
+  const match = /^~([^/\\]*)(?:[/\\](.*))?$/s.exec(dir);
+  if (!match) return resolve(dir);
+  const [, user = "", rest = ""] = match;
+  if (user !== "" && user !== currentUserName()) {
+    throw new AssumeRoleValidationError(undefined, [
+      {
+        field: "dir",
+        message: `${JSON.stringify(`~${user}`.slice(0, 60))} is not expanded: only ~ and ~<your own user name> are`,
+      },
+    ]);
+  }
+  return rest ? join(homedir(), rest) : homedir();
 }
 
 // botocore's keys are 40 hex characters; other callers may pick their own names, so any
@@ -52,3 +76,10 @@ export function lockPath(dir: string, key: string): string {
 
 /** Temp files carry this suffix; nothing else in the directory does. */
 export const TEMP_SUFFIX = ".tmp";
+
+/**
+ * The name of a temp file atomic-write.ts leaves when its writer dies between create and
+ * rename (`<key>.json.<pid>.<12 hex digits>.tmp`); group 1 is the writer's pid.
+ */
+export const TEMP_FILE_NAME =
+  /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\.json\.([1-9][0-9]{0,9})\.[0-9a-f]{12}\.tmp$/;

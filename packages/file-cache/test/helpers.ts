@@ -3,6 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// JSONFileCache refuses files and directories that group or others can write. The tests
+// create some as "another program" with default modes: under a umask of 002 (common for
+// users on RHEL and Fedora) those would be group-writable and refused. (vitest runs test
+// files in forked processes, where the umask can be set.)
+process.umask(0o022);
+
 /** Absolute path of a fixture script (child processes need absolute module paths). */
 export const fixture = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

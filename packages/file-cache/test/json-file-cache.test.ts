@@ -139,10 +139,10 @@ describe("entry files", () => {
     expect(parseCacheEntry(await cache.get(KEY))).toBeDefined();
   });
 
-  it("a directory in place of the entry is a miss; the failed write leaves no temp file", async () => {
+  it("a directory in place of the entry is refused; the failed write leaves no temp file", async () => {
     const { dir, cache } = await open();
     await mkdir(join(dir, `${KEY}.json`, "inside"), { recursive: true });
-    expect(await cache.get(KEY)).toBeUndefined();
+    await expect(cache.get(KEY)).rejects.toMatchObject({ code: "ERR_CACHE_ENTRY_NOT_REGULAR" });
     // rename() onto a non-empty directory fails after the temp file was written and fsynced.
     await expect(cache.set(KEY, sampleEntry())).rejects.toMatchObject({ code: expect.any(String) });
     expect(await leftovers(dir)).toEqual([]);

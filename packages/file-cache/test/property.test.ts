@@ -1,8 +1,12 @@
-/** Property: whatever bytes are in an entry file, reading it is a miss or a valid entry, never a throw. */
-import { writeFile } from "node:fs/promises";
+/**
+ * Properties: whatever bytes are in an entry file, reading it is a miss or a valid entry,
+ * never a throw; whatever a key is, it names a file inside the directory or is refused.
+ */
+import { readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { sampleEntry } from "@assume-role-lib/cache-conformance";
 import { parseCacheEntry } from "@assume-role-lib/core";
-import { JSONFileCache } from "@assume-role-lib/file-cache";
+import { InvalidCacheKeyError, JSONFileCache } from "@assume-role-lib/file-cache";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
@@ -49,6 +53,42 @@ describe("JSONFileCache property", () => {
           );
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("any key names a file inside the directory, or every method refuses it", async () => {
+    const root = join(dir.dir, "names");
+    const cache = new JSONFileCache(join(root, "cache"));
+    const keys = fc.oneof(
+      fc.string({ maxLength: 220 }),
+      fc.string({ unit: "binary", maxLength: 40 }),
+      fc.constantFrom("..", ".", "../x", "a/../../b", "/etc/passwd", "~", "x\0y", "CON"),
+      fc.stringMatching(/^[A-Za-z0-9._/-]{1,60}$/),
+    );
+    await fc.assert(
+      fc.asyncProperty(keys, async (key) => {
+        await rm(root, { recursive: true, force: true });
+        let refused = 0;
+        for (const op of [
+          () => cache.set(key, sampleEntry()),
+          () => cache.get(key),
+          () => cache.has(key),
+          () => cache.delete(key),
+        ]) {
+          try {
+            await op();
+          } catch (error) {
+            expect(error).toBeInstanceOf(InvalidCacheKeyError);
+            refused++;
+          }
+        }
+        expect([0, 4]).toContain(refused);
+        // Nothing was ever created outside the cache directory.
+        const outside = (await readdir(root).catch(() => [])).filter((n) => n !== "cache");
+        expect(outside).toEqual([]);
+        if (refused === 0) expect(cache.pathFor(key)).toBe(join(root, "cache", `${key}.json`));
+      }),
       { numRuns: 300 },
     );
   });

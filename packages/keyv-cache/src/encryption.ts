@@ -8,6 +8,8 @@
  * Redis (its memory, dumps, backups, replicas, MONITOR), not from the workers themselves.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { AssumeRoleValidationError } from "@assume-role-lib/core/errors";
+import { type UnreadableEntry, unreadable } from "./miss-reason.js";
 
 /** A 256-bit key: 32 bytes, or a string of them in hex (64 digits) or base64. */
 export type EncryptionKey = Uint8Array | string;
@@ -42,8 +44,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
- * Decode a key. Throws a TypeError (which never quotes the key) unless it is exactly 32
- * bytes, given as bytes, 64 hex digits, or base64 / base64url.
+ * Decode a key. Throws an AssumeRoleValidationError naming `label` (it never quotes the
+ * key) unless it is exactly 32 bytes, given as bytes, 64 hex digits, or base64 / base64url.
  */
 export function decodeEncryptionKey(key: EncryptionKey, label = "encryptionKey"): Buffer {
   let bytes: Buffer | undefined;
@@ -55,9 +57,12 @@ export function decodeEncryptionKey(key: EncryptionKey, label = "encryptionKey")
     bytes = Buffer.from(key);
   }
   if (bytes?.length !== 32) {
-    throw new TypeError(
-      `${label} must be 32 bytes: a Buffer, 64 hex digits or 44 base64 characters`,
-    );
+    throw new AssumeRoleValidationError(undefined, [
+      {
+        field: label,
+        message: "must be 32 bytes: a Buffer, 64 hex digits or 44 base64 characters",
+      },
+    ]);
   }
   return bytes;
 }
@@ -84,7 +89,9 @@ export class EntryCipher {
       }
       this.#current = input.current;
       if (!this.#keys.has(this.#current)) {
-        throw new TypeError("encryptionKey.current must name one of encryptionKey.keys");
+        throw new AssumeRoleValidationError(undefined, [
+          { field: "encryptionKey.current", message: "must name one of encryptionKey.keys" },
+        ]);
       }
     } else {
       this.#keys.set(DEFAULT_KEY_ID, decodeEncryptionKey(input));
@@ -119,24 +126,37 @@ export class EntryCipher {
   /**
    * Decrypt what the store holds for `context`. Anything that is not an envelope this key
    * ring can authenticate (plaintext, another key, an unknown kid, a tampered or moved
-   * entry) is undefined: a miss, never an exception.
+   * entry) is undefined: a miss, never an exception. {@link EntryCipher.unseal} says why.
    */
   open(value: unknown, context: string): string | undefined {
+    const opened = this.unseal(value, context);
+    return typeof opened === "string" ? opened : undefined;
+  }
+
+  /**
+   * Like {@link EntryCipher.open}, but what cannot be used is an {@link UnreadableEntry}
+   * saying why: `tampered` when authentication fails, `undecryptable` for an unknown key
+   * id, a malformed envelope or a value that is not encrypted.
+   */
+  unseal(value: unknown, context: string): string | UnreadableEntry {
     const envelope = asEnvelope(value);
-    if (!envelope) return undefined;
+    if (!envelope) return unreadable("undecryptable", "not an encrypted entry");
     const key = this.#keys.get(envelope.kid);
-    if (!key) return undefined;
+    if (!key)
+      return unreadable("undecryptable", "encrypted with a key id this cache does not have");
+    const iv = Buffer.from(envelope.iv, "base64");
+    const tag = Buffer.from(envelope.tag, "base64");
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+      return unreadable("undecryptable", "malformed envelope");
+    }
     try {
-      const iv = Buffer.from(envelope.iv, "base64");
-      const tag = Buffer.from(envelope.tag, "base64");
-      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
       const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(aad(envelope.kid, context));
       decipher.setAuthTag(tag);
       const data = Buffer.from(envelope.data, "base64");
       return Buffer.concat([decipher.update(data), decipher.final()]).toString("utf8");
     } catch {
-      return undefined;
+      return unreadable("tampered", "failed authentication");
     }
   }
 
@@ -148,6 +168,31 @@ export class EntryCipher {
 
 function aad(kid: string, context: string): Buffer {
   return Buffer.from(`assume-role-lib/keyv-cache:v1:${kid}:${context}`, "utf8");
+}
+
+/**
+ * What `KeyvCache.get` returns for a stored value: the entry (decrypted when there is a
+ * cipher), or an {@link UnreadableEntry} when it cannot be used: one that does not
+ * authenticate, one this cache has no key for (an envelope where there is no cipher, too).
+ */
+export function openStoredValue(
+  cipher: EntryCipher | undefined,
+  value: unknown,
+  context: string,
+): unknown {
+  if (!cipher) {
+    return asEnvelope(value)
+      ? unreadable("undecryptable", "encrypted, and this cache has no key")
+      : value;
+  }
+  const plaintext = cipher.unseal(value, context);
+  if (typeof plaintext !== "string") return plaintext;
+  try {
+    return JSON.parse(plaintext) as unknown;
+  } catch {
+    // Authentic but not JSON: the core's parser reports it as invalid.
+    return plaintext;
+  }
 }
 
 function asEnvelope(value: unknown): EncryptedEnvelope | undefined {

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export { InvalidCacheKeyError } from "./cache-arguments.js";
 export {
   DEFAULT_KEY_ID,
   decodeEncryptionKey,
@@ -14,7 +15,14 @@ export {
   type KeyRing,
 } from "./encryption.js";
 export { KeyvCache, type KeyvCacheOptions, type RedisKeyvCacheOptions } from "./keyv-cache.js";
+export {
+  CACHE_MISS_REASON,
+  type UnreadableEntry,
+  type UnreadableReason,
+  unreadableReason,
+} from "./miss-reason.js";
 export type { RedisConnectionOptions } from "./redis-connection.js";
+export { type RedisAccessCode, RedisAccessError } from "./redis-errors.js";
 export {
   lockToken,
   RELEASE_SCRIPT,

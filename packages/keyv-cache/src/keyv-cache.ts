@@ -13,12 +13,19 @@ import {
   type ReleaseLock,
 } from "@assume-role-lib/core/cache";
 import type { Keyv } from "keyv";
-import { type EncryptionKeyInput, EntryCipher } from "./encryption.js";
+import {
+  assertCacheKey,
+  checkNamespace,
+  checkRedisArguments,
+  wantsEncryption,
+} from "./cache-arguments.js";
+import { type EncryptionKeyInput, EntryCipher, openStoredValue } from "./encryption.js";
 import {
   connectRedis,
   type RedisConnection,
   type RedisConnectionOptions,
 } from "./redis-connection.js";
+import { classifyRedisError, RedisAccessError } from "./redis-errors.js";
 import { RedisLock, type RedisLockClient } from "./redis-lock.js";
 import { withTimeout } from "./timeouts.js";
 
@@ -27,13 +34,16 @@ export interface KeyvCacheOptions {
   /**
    * Prefix of every key this cache writes (`<namespace>:<cache key>`, locks
    * `<namespace>:lock:<cache key>`): apps with different namespaces never see each other's
-   * entries in one store. Default `"assume-role-lib"`.
+   * entries or locks in one store. 1-128 characters of `A-Z a-z 0-9 . _ -` (no `:`, so
+   * that no namespace can produce another's keys). Default `"assume-role-lib"`.
    */
   namespace?: string;
   /**
    * Encrypt entries at rest with AES-256-GCM: a 32-byte key (Buffer, 64 hex digits or
    * base64), or a key ring `{ current, keys: { [kid]: key } }` for rotation. Every process
-   * sharing the cache needs the key. Default: entries are stored in clear.
+   * sharing the cache needs the key. Leave the option out to store entries in clear; an
+   * empty value (`""`, null, undefined, …) is an AssumeRoleValidationError, so that an
+   * unset environment variable never turns encryption off.
    */
   encryptionKey?: EncryptionKeyInput;
   /**
@@ -106,9 +116,10 @@ export class KeyvCache implements CredentialCache {
    */
   constructor(keyv: Keyv, options: KeyvCacheOptions = {}) {
     this.keyv = keyv;
-    this.namespace = options.namespace ?? "assume-role-lib";
-    if (!this.namespace) throw new TypeError("namespace must not be empty");
-    this.#cipher = options.encryptionKey ? new EntryCipher(options.encryptionKey) : undefined;
+    this.namespace = checkNamespace(options.namespace);
+    this.#cipher = wantsEncryption(options)
+      ? new EntryCipher(options.encryptionKey as EncryptionKeyInput)
+      : undefined;
     this.#timeoutMs = options.operationTimeoutMs ?? 1000;
     this.#clock = options.clock ?? Date.now;
     const onError = options.onError ?? (() => {});
@@ -133,11 +144,17 @@ export class KeyvCache implements CredentialCache {
    * The common case: a KeyvCache on Redis at `url` (`redis://[user:pass@]host:port[/db]`,
    * `rediss://` for TLS; with `cluster: true`, one or more root nodes of a cluster). It
    * connects in the background, fails fast while Redis is away, reconnects by itself, and
-   * locks with `SET NX PX`. Call {@link KeyvCache.close} on shutdown.
+   * locks with `SET NX PX`. Call {@link KeyvCache.close} on shutdown. A missing or
+   * malformed URL, another scheme, and bad options throw an AssumeRoleValidationError
+   * before anything connects. Redis refusing the credentials or an ACL rejects operations
+   * with a {@link RedisAccessError} (`WRONGPASS`, `NOAUTH`, `NOPERM`), not with timeouts.
    */
   static redis(url: string | string[], options: RedisKeyvCacheOptions = {}): KeyvCache {
+    // Everything is checked before connecting: a throw from the constructor below would
+    // leave a client reconnecting for ever.
+    const urls = checkRedisArguments(url, options);
     const onError = options.onError ?? (() => {});
-    const connection = connectRedis(url, options, onError);
+    const connection = connectRedis(urls, options, onError);
     const cache = new KeyvCache(connection.keyv, {
       ...options,
       onError: () => {}, // the connection already forwards the Keyv's errors
@@ -157,33 +174,35 @@ export class KeyvCache implements CredentialCache {
     return this.#cipher !== undefined;
   }
 
-  /** The key an entry is stored under (before the Keyv's own prefix, if any). */
+  /**
+   * The key an entry is stored under (before the Keyv's own prefix, if any):
+   * `<namespace>:<key>`. Throws InvalidCacheKeyError for a key with `:`, spaces or
+   * non-ASCII characters.
+   */
   storeKey(key: string): string {
+    assertCacheKey(key);
     return `${this.namespace}:${key}`;
   }
 
-  /** The Redis key of the lock on an entry. */
+  /** The Redis key of the lock on an entry: `<namespace>:lock:<key>` (after the Keyv's prefix). */
   lockKey(key: string): string {
+    assertCacheKey(key);
     const outer = this.keyv.namespace ? `${this.keyv.namespace}:` : "";
     return `${outer}${this.namespace}:lock:${key}`;
   }
 
   /**
    * What the store holds for `key` (decrypted, when encryption is on): the core validates
-   * it. Absent, expired, undecodable or undecryptable values are `undefined`.
+   * it. Absent and expired values are `undefined`. A value that is stored but cannot be
+   * used is an {@link UnreadableEntry} saying why (`tampered`: it failed authentication;
+   * `undecryptable`: no key for it, or plain text where encryption is on, or an encrypted
+   * entry where it is off), so that it is reported apart from an absent one.
    */
   async get(key: string): Promise<unknown> {
     const storeKey = this.storeKey(key);
     const value = await this.#op("get", () => this.#read(storeKey));
     if (value === undefined || value === null) return undefined;
-    if (!this.#cipher) return value;
-    const plaintext = this.#cipher.open(value, storeKey);
-    if (plaintext === undefined) return undefined;
-    try {
-      return JSON.parse(plaintext) as unknown;
-    } catch {
-      return undefined;
-    }
+    return openStoredValue(this.#cipher, value, storeKey);
   }
 
   /**
@@ -203,7 +222,7 @@ export class KeyvCache implements CredentialCache {
     await this.#op("set", () => this.keyv.set(storeKey, value, ttlMs));
   }
 
-  /** True when `get` would return a value. */
+  /** True when anything is stored under `key` (what `get` returns is not `undefined`). */
   async has(key: string): Promise<boolean> {
     return (await this.get(key)) !== undefined;
   }
@@ -229,6 +248,8 @@ export class KeyvCache implements CredentialCache {
     try {
       const waitMs = Math.max(0, options.waitMs - (Date.now() - started));
       remote = await this.#redisLock.acquire(lockKey, { ...options, waitMs });
+    } catch (error) {
+      throw this.#classify(error, "lock");
     } finally {
       if (!remote) await local();
     }
@@ -239,6 +260,8 @@ export class KeyvCache implements CredentialCache {
       released ??= (async () => {
         try {
           await release();
+        } catch (error) {
+          throw this.#classify(error, "unlock");
         } finally {
           await local();
         }
@@ -270,12 +293,25 @@ export class KeyvCache implements CredentialCache {
     return `KeyvCache { namespace: '${this.namespace}', lock: '${lock}', encrypted: ${this.encrypted} }`;
   }
 
-  #op<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  async #op<T>(operation: string, work: () => Promise<T>): Promise<T> {
     const connection = this.#connection;
-    return withTimeout(operation, this.#timeoutMs, async () => {
-      await connection?.ready();
-      return work();
-    });
+    try {
+      return await withTimeout(operation, this.#timeoutMs, async () => {
+        await connection?.ready();
+        return work();
+      });
+    } catch (error) {
+      throw this.#classify(error, operation);
+    }
+  }
+
+  /** Redis's refusals as RedisAccessError: in the error itself, or in the last reconnect. */
+  #classify(error: unknown, operation: string): unknown {
+    const refused = this.#connection?.accessFailure();
+    if (refused && !(error instanceof RedisAccessError)) {
+      return new RedisAccessError(refused.code, operation);
+    }
+    return classifyRedisError(error, operation);
   }
 
   async #read(storeKey: string): Promise<unknown> {

@@ -10,6 +10,7 @@ import KeyvRedis, {
   type RedisClusterOptions,
 } from "@keyv/redis";
 import { Keyv } from "keyv";
+import { accessCodeOf, RedisAccessError } from "./redis-errors.js";
 import type { RedisLockClient } from "./redis-lock.js";
 import { withTimeout } from "./timeouts.js";
 
@@ -33,14 +34,20 @@ interface Connectable {
   close(): Promise<unknown>;
   destroy(): unknown;
   on(event: "error", listener: (error: unknown) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
   readonly isOpen: boolean;
 }
 
 /** A connected-on-demand Redis client, a Keyv over it, and its lifecycle. */
 export interface RedisConnection {
   keyv: Keyv;
-  /** Resolves once the first connection is up; later outages fail commands fast instead. */
+  /**
+   * Resolves once the first connection is up; later outages fail commands fast instead.
+   * Rejects at once with a {@link RedisAccessError} while Redis refuses the credentials.
+   */
   ready(): Promise<void>;
+  /** The refusal of the last connection attempt (WRONGPASS, …), until one succeeds. */
+  accessFailure(): RedisAccessError | undefined;
   /** The client for lock commands (after `ready()`). */
   lockClient(): Promise<RedisLockClient>;
   /** Close gracefully (pending commands finish, bounded), then drop the socket. */
@@ -53,11 +60,8 @@ export function connectRedis(
   options: RedisConnectionOptions,
   onError: (error: unknown) => void,
 ): RedisConnection {
+  // Checked by KeyvCache.redis (cache-arguments.ts): non-empty, redis:// or rediss://.
   const urls = Array.isArray(url) ? url : [url];
-  if (urls.length === 0) throw new TypeError("KeyvCache.redis needs a Redis URL");
-  if (urls.length > 1 && !options.cluster) {
-    throw new TypeError("several Redis URLs are only accepted with cluster: true");
-  }
   const maxDelay = options.reconnectMaxDelayMs ?? 2000;
   let closed = false;
   const socket = {
@@ -84,7 +88,22 @@ export function connectRedis(
       } as RedisClusterOptions)
     : createClient({ ...nodeOptions, url: urls[0] as string });
   const connectable = client as unknown as Connectable;
-  connectable.on("error", onError);
+  // node-redis retries a refused AUTH for ever: without this, every operation would wait
+  // for its deadline and be reported as a timeout.
+  let accessFailure: RedisAccessError | undefined;
+  const refused = new Set<(error: RedisAccessError) => void>();
+  connectable.on("error", (error: unknown) => {
+    const code = accessCodeOf(error);
+    if (code) {
+      accessFailure = new RedisAccessError(code, "connect");
+      for (const reject of refused) reject(accessFailure);
+      refused.clear();
+    }
+    onError(error);
+  });
+  connectable.on("ready", () => {
+    accessFailure = undefined;
+  });
 
   const store = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
   const keyv = new Keyv(store, { namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
@@ -95,9 +114,11 @@ export function connectRedis(
   const ready = (): Promise<void> => {
     if (everReady) return Promise.resolve();
     if (closed) return Promise.reject(new Error("KeyvCache is closed"));
+    if (accessFailure) return Promise.reject(accessFailure);
     connecting ??= connectable.connect().then(
       () => {
         everReady = true;
+        accessFailure = undefined;
       },
       (error: unknown) => {
         // A single client retries by itself; a cluster whose root nodes are all down
@@ -106,7 +127,11 @@ export function connectRedis(
         throw error;
       },
     );
-    return connecting;
+    const attempt = connecting;
+    return new Promise<void>((resolve, reject) => {
+      refused.add(reject);
+      attempt.then(resolve, reject).finally(() => refused.delete(reject));
+    });
   };
   // Connect now, so the first credential request does not pay for it.
   ready().catch(() => {});
@@ -114,6 +139,7 @@ export function connectRedis(
   return {
     keyv,
     ready,
+    accessFailure: () => accessFailure,
     lockClient: async () => {
       await ready();
       return client as unknown as RedisLockClient;

@@ -6,6 +6,7 @@ import {
   EntryCipher,
   KeyvCache,
   RELEASE_SCRIPT,
+  unreadableReason,
 } from "@assume-role-lib/keyv-cache";
 import KeyvRedis from "@keyv/redis";
 import { Keyv } from "keyv";
@@ -202,7 +203,7 @@ describe("encryption at rest", () => {
     expect(stored).toMatch(/"v":1.*"kid":"default".*"iv":.*"tag":.*"data":/);
   });
 
-  it("round-trips, and anything it cannot authenticate is a miss", async () => {
+  it("round-trips; what it cannot authenticate is reported as tampered or undecryptable, not absent", async () => {
     const namespace = uniqueNamespace("enc");
     const cache = open({ namespace, encryptionKey: TEST_KEY });
     const k = key();
@@ -212,30 +213,40 @@ describe("encryption at rest", () => {
       entry.Credentials.SecretAccessKey,
     );
     const stored = (await raw.get(cache.storeKey(k))) as string;
+    const why = async (c: KeyvCache, at: string) => {
+      const value = await c.get(at);
+      expect(parseCacheEntry(value)).toBeUndefined();
+      return unreadableReason(value);
+    };
 
-    // Another key: a miss.
-    expect(await open({ namespace, encryptionKey: OTHER_KEY }).get(k)).toBeUndefined();
+    // Another key under the same key id: authentication fails.
+    expect(await why(open({ namespace, encryptionKey: OTHER_KEY }), k)).toBe("tampered");
     // Moved to another cache key: the AAD does not match.
     const moved = key();
     await raw.set(cache.storeKey(moved), stored);
-    expect(await cache.get(moved)).toBeUndefined();
+    expect(await why(cache, moved)).toBe("tampered");
     // Tampered ciphertext.
     const doc = JSON.parse(stored);
     const data = Buffer.from(doc.value.data, "base64");
     data[0] = (data[0] ?? 0) ^ 1;
     doc.value.data = data.toString("base64");
     await raw.set(cache.storeKey(k), JSON.stringify(doc));
-    expect(await cache.get(k)).toBeUndefined();
-    expect(await cache.has(k)).toBe(false);
-    // Plaintext written by a cache without encryption.
+    expect(await why(cache, k)).toBe("tampered");
+    expect(await cache.has(k)).toBe(true);
+    // Plaintext written by a cache without encryption (or by someone without the key).
     await open({ namespace }).set(k, entry);
-    expect(await cache.get(k)).toBeUndefined();
+    expect(await why(cache, k)).toBe("undecryptable");
     // An unknown key id.
     await cache.set(k, entry);
     const renamed = JSON.parse((await raw.get(cache.storeKey(k))) as string);
     renamed.value.kid = "nobody";
     await raw.set(cache.storeKey(k), JSON.stringify(renamed));
-    expect(await cache.get(k)).toBeUndefined();
+    expect(await why(cache, k)).toBe("undecryptable");
+    // An encrypted entry read by a cache that has no key.
+    await cache.set(k, entry);
+    expect(await why(open({ namespace }), k)).toBe("undecryptable");
+    // Absent stays absent.
+    expect(await cache.get(key())).toBeUndefined();
   });
 
   it("rotates keys with a key ring", async () => {
@@ -252,7 +263,7 @@ describe("encryption at rest", () => {
     // …and write with the new key, which old processes cannot read (a miss, then STS).
     await ring.set(k2, sampleEntry());
     expect(JSON.parse((await raw.get(ring.storeKey(k2))) as string).value.kid).toBe("2026-01");
-    expect(await old.get(k2)).toBeUndefined();
+    expect(unreadableReason(await old.get(k2))).toBe("undecryptable");
   });
 
   it("accepts 32-byte keys as bytes, hex or base64, and nothing else", () => {

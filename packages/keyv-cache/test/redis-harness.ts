@@ -162,7 +162,8 @@ export class RedisServer {
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        if ((await redisCommand(this.port, "PING")).startsWith("+PONG")) return;
+        // NOAUTH: a server started with --requirepass, answering.
+        if (/^(\+PONG|-NOAUTH)/.test(await redisCommand(this.port, "PING"))) return;
       } catch {
         // not listening yet
       }

@@ -1,14 +1,15 @@
 /**
  * `assume-role exec ROLE_ARN -- COMMAND [ARGS…]`: run a command with the credentials in its
- * environment. Passes the exit code through, relays SIGTERM/SIGHUP (and SIGINT/SIGQUIT when
- * not at a terminal, where the child gets those itself) to the child, and dies of the
- * child's signal if it dies of one.
+ * environment. Passes the exit code through, relays every catchable signal to the child
+ * (signal-relay.ts: the terminal's own signals only when not at a terminal, where the child
+ * gets those itself), and dies of the child's signal if it dies of one.
  */
 import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { assumeFromOptions } from "../assume.js";
 import { addCommonOptions, type CommonOptionValues } from "../options.js";
 import { credentialVariables, VARIABLES_TO_UNSET } from "../output-formats.js";
+import { relaySignals } from "../signal-relay.js";
 import type { CommandResult } from "./result.js";
 
 const EXAMPLES = `
@@ -19,26 +20,14 @@ not refreshed while the command runs: ask for a long enough --DurationSeconds.
 
 Put -- before the command so that its own options are not read as assume-role's.
 The exit code is the command's (127 when it cannot be found); when it dies of a signal,
-assume-role dies of the same signal.
+assume-role dies of the same signal. Signals sent to assume-role (SIGTERM, SIGHUP, SIGUSR1,
+SIGUSR2, SIGWINCH, SIGTSTP, …) are passed on to the command.
 
 Examples:
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws sts get-caller-identity
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --region eu-west-1 -- node deploy.js --prod
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200 -- ./long-job.sh
 `;
-
-const HANDLED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"];
-
-/**
- * Whether to pass a signal we received on to the child. A Ctrl-C (or Ctrl-\) typed at a
- * terminal reaches the whole foreground process group, the child included: relaying it
- * would deliver it twice, and tools such as terraform take a second interrupt as "exit
- * now, skip the graceful shutdown". Without a terminal, a signal was sent to us alone (by
- * a supervisor, `kill`, a CI runner), so the child must get it from us.
- */
-function relays(signal: NodeJS.Signals, interactive: boolean): boolean {
-  return !(interactive && (signal === "SIGINT" || signal === "SIGQUIT"));
-}
 
 /** The child's environment: ours, with the credentials set and the profile unset. */
 export function childEnvironment(
@@ -60,15 +49,9 @@ export function runChild(
 ): Promise<{ code: number } | { signal: NodeJS.Signals }> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { stdio: "inherit", env });
-    const interactive = Boolean(process.stdin.isTTY);
-    // A handler for every signal keeps us alive until the child is done, relayed or not.
-    const forward = (signal: NodeJS.Signals) => {
-      const running = child.exitCode === null && child.signalCode === null;
-      if (running && relays(signal, interactive)) child.kill(signal);
-    };
-    for (const signal of HANDLED_SIGNALS) process.on(signal, forward);
+    const stopRelaying = relaySignals(child, Boolean(process.stdin.isTTY));
     const done = (outcome: { code: number } | { signal: NodeJS.Signals }) => {
-      for (const signal of HANDLED_SIGNALS) process.off(signal, forward);
+      stopRelaying();
       resolve(outcome);
     };
     child.once("error", (error: NodeJS.ErrnoException) => {

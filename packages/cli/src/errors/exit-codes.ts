@@ -84,7 +84,10 @@ export function describeError(error: unknown): string {
 export function formatError(error: unknown, debug: boolean): string {
   const code = exitCodeOf(error);
   const line = `assume-role: ${oneLine(describeError(error))}`;
-  if (code !== ExitCode.unexpected) return redact(line);
+  // UnsafeOutputError: exit 1, but it says what happened; it is not a bug of ours.
+  if (code !== ExitCode.unexpected || (error as ErrorLike)?.name === "UnsafeOutputError") {
+    return redact(line);
+  }
   const stack = (error as ErrorLike | undefined)?.stack;
   if (debug && typeof stack === "string") return redact(`${line}\n${stack}`);
   return redact(`${line}\n(this looks like a bug; run with --debug for the stack trace)`);
