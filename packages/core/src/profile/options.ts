@@ -4,23 +4,25 @@ import { AssumeRoleValidationError, type ValidationIssue } from "../errors.js";
 import type { ProfileFileOptions } from "./config-files.js";
 import type { MfaCodeProvider } from "./mfa.js";
 
+/** The `assumeRole()` behaviour options every assumed step of a profile's chain shares. */
+const STEP_OPTION_KEYS = [
+  "cache",
+  "refresh",
+  "lock",
+  "stsClientConfig",
+  "clock",
+  "onEvent",
+  "parentBinding",
+  "principalStore",
+] as const;
+
 /**
  * Options of `Session.fromProfile`: where the profiles are, the region, the MFA code
  * source, and the behaviour every assumed step of the chain shares (above all `cache`).
  */
 export interface ProfileOptions
   extends ProfileFileOptions,
-    Pick<
-      AssumeRoleBehaviour,
-      | "cache"
-      | "refresh"
-      | "lock"
-      | "stsClientConfig"
-      | "clock"
-      | "onEvent"
-      | "parentBinding"
-      | "principalStore"
-    > {
+    Pick<AssumeRoleBehaviour, (typeof STEP_OPTION_KEYS)[number]> {
   /**
    * The session's region, and the region of every AssumeRole call of the chain. Default:
    * AWS_REGION, else the profile's `region` (source profiles' regions are not used, as in
@@ -39,14 +41,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   "credentialsFile",
   "region",
   "mfaCodeProvider",
-  "cache",
-  "refresh",
-  "lock",
-  "stsClientConfig",
-  "clock",
-  "onEvent",
-  "parentBinding",
-  "principalStore",
+  ...STEP_OPTION_KEYS,
 ]);
 
 /**
