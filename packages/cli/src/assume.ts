@@ -9,6 +9,7 @@ import { openCache } from "./cache-option.js";
 import { redact } from "./errors/exit-codes.js";
 import { mfaPrompt } from "./mfa-prompt.js";
 import { assumeRoleParams, type CommonOptionValues } from "./options.js";
+import { profileSession, requireRoleOrProfile } from "./profile-session.js";
 
 /** Assumed-role credentials, ready to print or hand to a child process. */
 export interface ResolvedCredentials {
@@ -65,13 +66,17 @@ function cacheWarnings(): (event: AssumeRoleEvent) => void {
   };
 }
 
-/** Assume the role with the command line's options; throws core's typed errors. */
+/**
+ * Assume the role with the command line's options; throws core's typed errors. Without a
+ * role ARN, the assume-role profile that `--profile` names is assumed.
+ */
 export async function assumeFromOptions(
-  roleArn: string,
+  roleArn: string | undefined,
   options: CommonOptionValues,
 ): Promise<ResolvedCredentials> {
-  const params = assumeRoleParams(options);
-  if (options.mfa) params.TokenCode = mfaPrompt(options.SerialNumber);
+  requireRoleOrProfile(roleArn, options);
+  const params = roleArn === undefined ? {} : assumeRoleParams(options);
+  if (options.mfa && roleArn !== undefined) params.TokenCode = mfaPrompt(options.SerialNumber);
   const { Session } = await import("@assume-role-lib/core");
   const opened = await openCache(options);
   const debug = options.debug
@@ -80,19 +85,21 @@ export async function assumeFromOptions(
   debug?.(`assume-role: [debug] cache: ${opened.description}`);
   const warn = cacheWarnings();
   try {
-    const parent = Session.default({
-      ...(options.profile ? { profile: options.profile } : {}),
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.endpointUrl ? { stsClientConfig: { endpoint: options.endpointUrl } } : {}),
-    });
-    const child = parent.assumeRole(roleArn, {
-      ...params,
+    const behaviour = {
       ...(opened.cache ? { cache: opened.cache, principalStore: await principalStore() } : {}),
       onEvent: (event: AssumeRoleEvent) => {
         warn(event);
         debug?.(describeEvent(event));
       },
-    });
+    };
+    const child =
+      roleArn === undefined
+        ? await profileSession(options, behaviour)
+        : Session.default({
+            ...(options.profile ? { profile: options.profile } : {}),
+            ...(options.region ? { region: options.region } : {}),
+            ...(options.endpointUrl ? { stsClientConfig: { endpoint: options.endpointUrl } } : {}),
+          }).assumeRole(roleArn, { ...params, ...behaviour });
     let identity: Awaited<ReturnType<typeof child.credentials>>;
     try {
       identity = await child.credentials();

@@ -54,13 +54,19 @@ async function ask(terminal: Terminal, question: string): Promise<string> {
   }
 }
 
-/** A TokenCode function that prompts for the code of the given MFA device. */
-export function mfaPrompt(serialNumber: string | undefined): () => Promise<string> {
+/**
+ * A TokenCode function that prompts for the code of the given MFA device. `asker` names
+ * what needs the code, for the error when there is no terminal.
+ */
+export function mfaPrompt(
+  serialNumber: string | undefined,
+  asker = "--mfa",
+): () => Promise<string> {
   return async () => {
     const terminal = openTerminal();
     if (!terminal) {
       throw new UsageError(
-        "--mfa needs a terminal to prompt for the MFA code, and there is none; pass --TokenCode CODE instead",
+        `${asker} needs a terminal to prompt for the MFA code, and there is none; pass --TokenCode CODE instead`,
       );
     }
     try {

@@ -161,7 +161,12 @@ export function addCommonOptions(command: Command, cacheHelp: string): Command {
       ).argParser(parseJsonObject),
     )
     .addOption(new Option("--mfa", "prompt for the MFA code on the terminal (needs SerialNumber)"))
-    .addOption(new Option("--profile <name>", "AWS config profile for the parent credentials"))
+    .addOption(
+      new Option(
+        "--profile <name>",
+        "AWS config profile: the parent's, or, without a role ARN, the assume-role profile",
+      ),
+    )
     .addOption(
       new Option("--region <region>", "region (of the STS call and of the credentials)").argParser(
         parseRegion,

@@ -8,7 +8,8 @@ export interface ValidationIssue {
 
 /** Thrown by `assumeRole()` before any network call when parameters are invalid. */
 export class AssumeRoleValidationError extends TypeError {
-  override readonly name = "AssumeRoleValidationError";
+  // A string, not the literal: subclasses (ProfileConfigError) name themselves.
+  override readonly name: string = "AssumeRoleValidationError";
   readonly roleArn: string | undefined;
   readonly issues: readonly ValidationIssue[];
 

@@ -10,6 +10,7 @@ import { createEmitter, type EventListener } from "./events.js";
 import { type MemoizedProvider, memoizeProvider, staticProvider } from "./identity.js";
 import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
 import { principalOfRole } from "./parent-binding.js";
+import type { ProfileOptions } from "./profile/options.js";
 import { frozenRegion, implicitRegion, type RegionSource } from "./region.js";
 
 export type { RegionSource };
@@ -135,6 +136,27 @@ export class Session {
       explicitRegion: options.region,
       inherited,
     });
+  }
+
+  /**
+   * The session of a shared-config profile (`name`, else AWS_PROFILE, else `default`), read
+   * from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE (or `~/.aws/…`) by the SDK's loader.
+   * An assume-role profile (`role_arn` with `source_profile` or `credential_source`) becomes
+   * a chain of assumed-role sessions, each through `options.cache` under the key the AWS CLI
+   * uses for that profile, so `aws` and this library reuse each other's entries in
+   * `~/.aws/cli/cache` (with `JSONFileCache`). Other profiles (SSO, credential_process,
+   * keys) get the SDK's own providers. Throws ProfileConfigError (ProfileCycleError for a
+   * `source_profile` loop) before any network call.
+   *
+   * @example
+   * const dev = await Session.fromProfile("dev", { cache: new JSONFileCache(AWS_CLI_CACHE_DIR) });
+   * const s3 = dev.client(S3Client);
+   */
+  static async fromProfile(name?: string, options: ProfileOptions = {}): Promise<Session> {
+    const { buildProfileSession } = await import("./profile/from-profile.js");
+    return buildProfileSession(name, options, (credentials, root) =>
+      Session.fromCredentials(credentials, root),
+    );
   }
 
   /**

@@ -20,15 +20,22 @@ Examples:
   $ assume-role credential-process arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200
   $ assume-role credential-process arn:aws:iam::123456789012:role/MyRole --cache redis://127.0.0.1:6379
   $ assume-role credential-process arn:aws:iam::123456789012:role/MyRole --SerialNumber arn:aws:iam::123456789012:mfa/me --mfa
+
+Without a role ARN, --profile names an assume-role profile (role_arn with source_profile
+or credential_source, mfa_serial, …): its credentials are cached under the AWS CLI's own
+keys, so the AWS CLI and this command reuse each other's entries and MFA prompts:
+
+  [profile dev-cached]
+  credential_process = assume-role credential-process --profile dev
 `;
 
 export function credentialProcessCommand(result: CommandResult): Command {
   const command = new Command("credential-process")
     .description("print credentials as credential_process JSON (for ~/.aws/config profiles)")
-    .argument("<role-arn>", "ARN of the role to assume");
+    .argument("[role-arn]", "ARN of the role to assume (default: the --profile's role_arn)");
   addCommonOptions(command, "cache directory or redis:// URL (default: ~/.aws/cli/cache)");
   command.addHelpText("after", EXAMPLES);
-  command.action(async (roleArn: string, options: CommonOptionValues) => {
+  command.action(async (roleArn: string | undefined, options: CommonOptionValues) => {
     result.debug = Boolean(options.debug);
     const credentials = await assumeFromOptions(roleArn, options);
     process.stdout.write(`${credentialProcessJson(credentials)}\n`);

@@ -7,8 +7,10 @@
 import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { assumeFromOptions } from "../assume.js";
+import { UsageError } from "../errors/exit-codes.js";
 import { addCommonOptions, type CommonOptionValues } from "../options.js";
 import { credentialVariables, VARIABLES_TO_UNSET } from "../output-formats.js";
+import { requireRoleOrProfile } from "../profile-session.js";
 import { relaySignals } from "../signal-relay.js";
 import type { CommandResult } from "./result.js";
 
@@ -27,6 +29,7 @@ Examples:
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws sts get-caller-identity
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --region eu-west-1 -- node deploy.js --prod
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200 -- ./long-job.sh
+  $ assume-role exec --profile dev -- terraform plan      (dev: an assume-role profile)
 `;
 
 /** The child's environment: ours, with the credentials set and the profile unset. */
@@ -70,13 +73,20 @@ export function runChild(
 export function execCommand(result: CommandResult): Command {
   const command = new Command("exec")
     .description("run a command with the credentials in its environment")
-    .usage("<role-arn> [options] -- <command> [args...]")
-    .argument("<role-arn>", "ARN of the role to assume")
-    .argument("<command...>", "the command to run, and its arguments");
+    .usage("[role-arn] [options] -- <command> [args...]")
+    .argument("[role-arn]", "ARN of the role to assume (default: the --profile's role_arn)")
+    .argument("[command...]", "the command to run, and its arguments");
   addCommonOptions(command, "cache directory or redis:// URL (default: ~/.aws/cli/cache)");
   command.addHelpText("after", EXAMPLES);
-  command.action(async (roleArn: string, argv: string[], options: CommonOptionValues) => {
+  command.action(async (first: string | undefined, rest: string[], options: CommonOptionValues) => {
     result.debug = Boolean(options.debug);
+    // Without a role ARN (an assume-role profile), the first operand is the command.
+    const roleArn = first?.startsWith("arn:") ? first : undefined;
+    const argv = roleArn || first === undefined ? rest : [first, ...rest];
+    requireRoleOrProfile(roleArn, options);
+    if (argv.length === 0) {
+      throw new UsageError("missing required argument 'command' (put it after --)");
+    }
     const credentials = await assumeFromOptions(roleArn, options);
     const [file, ...args] = argv as [string, ...string[]];
     const env = childEnvironment(process.env, credentialVariables(credentials));

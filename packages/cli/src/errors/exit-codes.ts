@@ -8,7 +8,7 @@ export const ExitCode = {
   ok: 0,
   /** An unexpected error (a bug): the message, and the stack with `--debug`. */
   unexpected: 1,
-  /** Bad usage: unknown flag, bad value, invalid AssumeRole parameters, no TTY for --mfa. */
+  /** Bad usage: unknown flag, bad value, invalid AssumeRole parameters or profile, no TTY for --mfa. */
   usage: 2,
   /** No parent credentials to call AssumeRole with. */
   noParentCredentials: 3,
@@ -48,6 +48,9 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
   switch ((error as ErrorLike | undefined)?.name) {
     case "UsageError":
     case "AssumeRoleValidationError":
+    case "ProfileConfigError":
+    case "ProfileCycleError":
+    case "MfaCodeRequiredError":
       return ExitCode.usage;
     case "NoParentCredentialsError":
       return ExitCode.noParentCredentials;
@@ -74,7 +77,11 @@ export function describeError(error: unknown): string {
   if (e.name === "NoParentCredentialsError") {
     return message.replace(/^No parent/, "no parent");
   }
-  if (e.name === "AssumeRoleValidationError") {
+  if (
+    e.name === "AssumeRoleValidationError" ||
+    e.name === "ProfileConfigError" ||
+    e.name === "ProfileCycleError"
+  ) {
     return message.replace(/^Invalid/, "invalid");
   }
   return message;
