@@ -4,5 +4,7 @@
  *
  * @packageDocumentation
  */
+
+export { writeFileAtomic } from "./atomic-write.js";
 export { JSONFileCache, type JSONFileCacheOptions } from "./json-file-cache.js";
-export { AWS_CLI_CACHE_DIR, InvalidCacheKeyError } from "./paths.js";
+export { AWS_CLI_CACHE_DIR, expandHome, InvalidCacheKeyError } from "./paths.js";
