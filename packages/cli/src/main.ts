@@ -23,7 +23,7 @@ Examples:
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws s3 ls
   $ eval "$(assume-role env arn:aws:iam::123456789012:role/MyRole --format sh)"
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --server -- ./long-job.sh
-  $ assume-role serve arn:aws:iam::123456789012:role/MyRole --env-file role.env
+  $ assume-role serve arn:aws:iam::123456789012:role/MyRole --write-env-file role.env
   $ assume-role demo
 
 Run "assume-role <command> --help" for a command's options.

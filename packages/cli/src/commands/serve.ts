@@ -18,21 +18,21 @@ AWS_CONTAINER_AUTHORIZATION_TOKEN, and ask the server again by themselves before
 credentials expire. The server replaces one-hour credentials 20 minutes before they
 expire, so what it serves has more life left than any SDK's refresh window.
 
-Without --env-file the two lines to export are printed on stdout. Those shells must not
+Without --write-env-file the two lines to export are printed on stdout. Those shells must not
 set AWS_ACCESS_KEY_ID or AWS_PROFILE, which SDKs read before the server.
 
 Examples:
   $ assume-role serve arn:aws:iam::123456789012:role/Dev
-  $ assume-role serve arn:aws:iam::123456789012:role/Dev --env-file ~/.aws/dev.env &
+  $ assume-role serve arn:aws:iam::123456789012:role/Dev --write-env-file ~/.aws/dev.env &
   $ set -a; . ~/.aws/dev.env; set +a; python batch.py
-  $ assume-role serve arn:aws:iam::123456789012:role/Dev --port 9911 --token-file ~/.aws/dev.token --env-file dev.env
+  $ assume-role serve arn:aws:iam::123456789012:role/Dev --port 9911 --token-file ~/.aws/dev.token --write-env-file dev.env
 `;
 
 /** The options of `serve`, beyond the common ones. */
 interface ServeOptionValues extends CommonOptionValues {
   port: number;
   tokenFile?: string;
-  envFile?: string;
+  writeEnvFile?: string;
 }
 
 /** Resolve on the first of SIGINT, SIGTERM, SIGHUP (handled: no default exit). */
@@ -66,7 +66,9 @@ export function serveCommand(result: CommandResult): Command {
     )
     .addOption(
       new Option(
-        "--env-file <file>",
+        // Not --env-file: Node.js 20 takes that for its own option even after the script
+        // name, and exits when the file does not exist yet (nodejs/node#54232).
+        "--write-env-file <file>",
         "write NAME=value lines (mode 0600) instead of printing export lines",
       ),
     );
@@ -81,8 +83,8 @@ export function serveCommand(result: CommandResult): Command {
     // Until here a signal ends the process the default way: nothing is served yet.
     const stopped = shutdownRequested();
     const variables = containerVariables(served.server.url, token);
-    if (options.envFile) {
-      const file = await writeEnvFile(options.envFile, variables);
+    if (options.writeEnvFile) {
+      const file = await writeEnvFile(options.writeEnvFile, variables);
       process.stderr.write(
         `assume-role: serving ${roleArn} at ${served.server.url}; environment in ${file}\n`,
       );
