@@ -9,7 +9,9 @@
 // so each round of BENCH_SECONDS (default 10) sees refreshes under load: the STS calls are
 // compared with the sets of credentials served. Prints, per round, the latency percentiles
 // of every request (send → whole response), and min/median/max across BENCH_ROUNDS rounds
-// (default 5). Env: BENCH_CLIENTS (8), BENCH_RATE (1000 requests/s in total).
+// (default 5). Env: BENCH_CLIENTS (8), BENCH_RATE (1000 requests/s in total),
+// BENCH_CLIENT_PROCESSES (1: all clients in one load-generator process), BENCH_DEBUG
+// (print the server's --debug lines, requests left out).
 //
 // This file is also the client process (`node serve.bench.mjs client`).
 import { spawn } from "node:child_process";
@@ -85,14 +87,23 @@ async function client() {
 }
 
 async function main() {
-  const clients = Number(process.env.BENCH_CLIENTS ?? 8);
+  const {
+    BENCH_CLIENTS,
+    BENCH_CLIENT_PROCESSES,
+    BENCH_RATE,
+    BENCH_SECONDS,
+    BENCH_ROUNDS,
+    BENCH_LIFETIME,
+    BENCH_DEBUG,
+  } = process.env;
+  const clients = Number(BENCH_CLIENTS ?? 8);
   // 1: the clients share one load-generator process (the server is what is measured);
   // BENCH_CLIENTS: one process per client, which on 2 cores mostly measures the scheduler.
-  const processes = Number(process.env.BENCH_CLIENT_PROCESSES ?? 1);
-  const totalRate = Number(process.env.BENCH_RATE ?? 1000);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const lifetime = Number(process.env.BENCH_LIFETIME ?? 10);
+  const processes = Number(BENCH_CLIENT_PROCESSES ?? 1);
+  const totalRate = Number(BENCH_RATE ?? 1000);
+  const seconds = Number(BENCH_SECONDS ?? 10);
+  const rounds = Number(BENCH_ROUNDS ?? 5);
+  const lifetime = Number(BENCH_LIFETIME ?? 10);
   const { startStsLocal } = await import(
     pathToFileURL(join(root, "packages", "sts-local", "dist", "index.js")).href
   );
@@ -110,7 +121,7 @@ async function main() {
       "--no-cache",
       "--write-env-file",
       envFile,
-      ...(process.env.BENCH_DEBUG ? ["--debug"] : []),
+      ...(BENCH_DEBUG ? ["--debug"] : []),
     ],
     {
       env: {
@@ -204,7 +215,7 @@ async function main() {
   }
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));
-  if (process.env.BENCH_DEBUG)
+  if (BENCH_DEBUG)
     console.error(
       serverErr
         .split("\n")
