@@ -10,7 +10,7 @@
  * windows with real lifetimes is shown in serve-refresh-timing.test.ts.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
@@ -66,6 +66,9 @@ function observed(sts: StsLocal) {
     keys: new Set(calls.map((r) => r.accessKeyId)),
   };
 }
+
+const cacheEntries = (dir: string) =>
+  readdirSync(join(home.home, dir)).filter((f) => f.endsWith(".json"));
 
 interface ClientLine {
   ok?: boolean;
@@ -154,6 +157,7 @@ describe("real SDK clients across three credential lifetimes", () => {
       expect(js.seen.calls).toBe(CALLS);
       expect(js.seen.failed).toBe(0);
       expect(js.seen.keys.size).toBeGreaterThanOrEqual(3);
+      expect(cacheEntries("cache-js")).toHaveLength(1); // served through the configured cache
 
       expect(py.code, py.stderr).toBe(0);
       expect(py.lines[0]?.method).toBe("container-role");
@@ -162,6 +166,7 @@ describe("real SDK clients across three credential lifetimes", () => {
       expect(py.seen.calls).toBe(CALLS);
       expect(py.seen.failed).toBe(0);
       expect(py.seen.keys.size).toBeGreaterThanOrEqual(3);
+      expect(cacheEntries("cache-py")).toHaveLength(1);
       expect(py.serverOut.code).toBe(0);
     },
     120_000,
