@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-
 export { writeFileAtomic } from "./atomic-write.js";
 export { JSONFileCache, type JSONFileCacheOptions } from "./json-file-cache.js";
 export { AWS_CLI_CACHE_DIR, expandHome, InvalidCacheKeyError } from "./paths.js";
