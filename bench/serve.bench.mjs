@@ -170,6 +170,7 @@ async function main() {
   const maxes = [];
   for (let r = 0; r < rounds; r++) {
     const callsBefore = sts.stats.calls("AssumeRole");
+    const cpuBefore = cpuSeconds(server.pid);
     const startAt = Date.now() + 1500; // every client loaded and waiting
     const results = await Promise.all(
       Array.from({ length: processes }, () =>
@@ -184,6 +185,7 @@ async function main() {
       ),
     );
     const stsCalls = sts.stats.calls("AssumeRole") - callsBefore;
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
     const latencies = results.flatMap((x) => x.latencies);
     const keys = new Set(results.flatMap((x) => x.keys));
     // Sets first served in this round: each must have cost exactly one AssumeRole call.
@@ -211,6 +213,7 @@ async function main() {
       `${max.toFixed(2)} ms`,
       fresh.length,
       stsCalls,
+      `${((serverCpu / elapsed) * 100).toFixed(0)} %`,
     ]);
   }
   server.kill("SIGTERM");
@@ -245,6 +248,7 @@ async function main() {
         "max",
         "new credential sets served",
         "AssumeRole calls",
+        "server CPU (of one core)",
       ],
       rows,
     ),
@@ -264,6 +268,17 @@ async function main() {
       ],
     ),
   );
+}
+
+/** User + system CPU time of a process so far, in seconds (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function runClient(env) {
