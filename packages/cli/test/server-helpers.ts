@@ -58,7 +58,7 @@ export async function serveInProcess(
       assumeOptions.onEvent?.(event);
     },
   });
-  served = new ServedCredentials(session.credentials);
+  served = new ServedCredentials(session.credentials, sts.now);
   const credentials = served;
   const token = newToken();
   const server = await startCredentialsServer({

@@ -6,13 +6,17 @@
  * JavaScript 5 minutes before. So everything served must have more than 15 minutes left,
  * or botocore would ask again on every call. The session therefore replaces one-hour
  * credentials 20 to 22 minutes before they expire (an advisory window of 20 minutes,
- * allowed up to half the lifetime, plus the usual jitter), and a request that comes while
- * that refresh runs waits briefly for it instead of getting the old credentials.
+ * allowed up to half the lifetime, plus the usual jitter). Requests that come while that
+ * refresh runs get the credentials held, which still have 20 minutes: nobody waits for
+ * STS. Only when the held credentials have less than 16 minutes left (the server was idle
+ * past its refresh point, or the machine slept) does a request wait, briefly, for the
+ * refresh it started.
  *
- * Outside an outage a client therefore never gets credentials with less than 20 minutes
- * left. During an STS outage the old credentials keep being served (and the refresh
- * retried every 10 seconds) until 5 minutes before they expire: clients keep working on
- * credentials that are still valid, asking again on every call, rather than failing.
+ * Outside an outage a client therefore never gets credentials with less than 16 minutes
+ * left (20 while the server is in use). During an STS outage the old credentials keep
+ * being served (and the refresh retried every 10 seconds) until 5 minutes before they
+ * expire: clients keep working on credentials that are still valid, asking again on every
+ * call, rather than failing.
  */
 import type { AssumeRoleEvent, RefreshOptions, Session } from "@assume-role-lib/core";
 import { formatTimestamp } from "../output-formats.js";
@@ -26,6 +30,14 @@ export const SERVER_REFRESH: Readonly<RefreshOptions> = Object.freeze({
   mandatorySeconds: 5 * 60,
   advisoryFraction: 1 / 2,
 });
+
+/**
+ * Below this much life left, a request waits for the refresh in flight rather than take
+ * the credentials held: botocore's window and a minute. For short lifetimes, at most 0.9
+ * of the advisory point (half the lifetime), so a refresh on schedule never holds anyone.
+ */
+export const WAIT_BELOW_SECONDS = CLIENT_REFRESH_WINDOW_SECONDS + 60;
+const WAIT_BELOW_LIFETIME_FRACTION = 0.9 * (SERVER_REFRESH.advisoryFraction ?? 1 / 2);
 
 /**
  * How long a request waits for a refresh in flight before it takes the credentials held.
@@ -49,12 +61,16 @@ export type ServableIdentity = Identity & {
  */
 export class ServedCredentials {
   readonly #provider: () => Promise<Identity>;
-  readonly #waitMs: number;
+  readonly #clock: () => number;
   #refreshing: { done: Promise<void>; settle: () => void } | undefined;
+  /** The credentials seen last, and the longest life left seen on first sight (≈ lifetime). */
+  #last: Identity | undefined;
+  #lifetimeMs = 0;
 
-  constructor(provider: () => Promise<Identity>, waitMs = REFRESH_WAIT_MS) {
+  /** `clock`: the session's (tests drive time with it). */
+  constructor(provider: () => Promise<Identity>, clock: () => number = Date.now) {
     this.#provider = provider;
-    this.#waitMs = waitMs;
+    this.#clock = clock;
   }
 
   /** The session's event listener: tracks whether a refresh is in flight. */
@@ -75,18 +91,28 @@ export class ServedCredentials {
 
   /**
    * Credentials to serve now. Asking may start a background refresh (the held credentials
-   * are inside the session's advisory window); then wait up to {@link REFRESH_WAIT_MS}
-   * for it and ask again, so that the client gets the new credentials.
+   * are inside the session's advisory window). When they have too little life left for
+   * the clients, wait up to {@link REFRESH_WAIT_MS} for that refresh and ask again.
    */
   async get(): Promise<ServableIdentity> {
-    const held = await this.#provider();
+    const held = servable(await this.#provider());
+    if (held !== this.#last) {
+      this.#last = held;
+      this.#lifetimeMs = Math.max(this.#lifetimeMs, held.expiration.getTime() - this.#clock());
+    }
     const refreshing = this.#refreshing;
-    if (!refreshing) return servable(held);
+    if (!refreshing) return held;
+    const leftMs = held.expiration.getTime() - this.#clock();
+    const waitBelowMs = Math.min(
+      WAIT_BELOW_SECONDS * 1000,
+      this.#lifetimeMs * WAIT_BELOW_LIFETIME_FRACTION,
+    );
+    if (leftMs >= waitBelowMs) return held;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       refreshing.done,
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#waitMs);
+        timer = setTimeout(resolve, REFRESH_WAIT_MS);
       }),
     ]);
     clearTimeout(timer);
