@@ -9,82 +9,24 @@
 // so each round of BENCH_SECONDS (default 10) sees refreshes under load: the STS calls are
 // compared with the sets of credentials served. Prints, per round, the latency percentiles
 // of every request (send → whole response), and min/median/max across BENCH_ROUNDS rounds
-// (default 5). Env: BENCH_CLIENTS (8), BENCH_RATE (1000 requests/s in total),
+// (default 5), side by side with a baseline measured in the same rounds (interleaved): a
+// bare Node http server answering the same load, the floor this machine allows. Env: BENCH_CLIENTS (8), BENCH_RATE (1000 requests/s in total),
 // BENCH_CLIENT_PROCESSES (1: all clients in one load-generator process), BENCH_DEBUG
 // (print the server's --debug lines, requests left out).
 //
-// This file is also the client process (`node serve.bench.mjs client`).
+// The load generator is bench/serve-load.mjs, in a process of its own.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, percentile, table } from "./lib.mjs";
 
-const here = fileURLToPath(import.meta.url);
+const LOAD = fileURLToPath(new URL("./serve-load.mjs", import.meta.url));
 const root = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(root, "packages", "cli", "dist", "cli.js");
 
-if (process.argv[2] === "client") {
-  await client();
-} else {
-  await main();
-}
-
-/**
- * A load-generator process: CLIENTS clients, each with its own keep-alive connection,
- * each sending RATE requests/s for MS on a fixed schedule (staggered between clients).
- * Writes every latency (request sent → whole response) and the keys it was served.
- */
-async function client() {
-  const { URL: url, TOKEN: token, CLIENTS, RATE, MS, START_AT } = process.env;
-  const clients = Number(CLIENTS);
-  const intervalMs = 1000 / Number(RATE);
-  const count = Math.round(Number(MS) / intervalMs);
-  const latencies = [];
-  const keys = new Set();
-  let errors = 0;
-  await new Promise((r) => setTimeout(r, Math.max(0, Number(START_AT) - Date.now())));
-  const t0 = performance.now();
-  const one = (agent) =>
-    new Promise((resolve) => {
-      const sent = performance.now();
-      const req = request(url, { agent, headers: { Authorization: token } }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d) => {
-          body += d;
-        });
-        res.on("end", () => {
-          latencies.push(performance.now() - sent);
-          if (res.statusCode === 200) keys.add(JSON.parse(body).AccessKeyId);
-          else errors++;
-          resolve();
-        });
-      });
-      req.on("error", () => {
-        errors++;
-        resolve();
-      });
-      req.end();
-    });
-  const runOne = async (c) => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const pending = [];
-    for (let i = 0; i < count; i++) {
-      const due = t0 + (i + c / clients) * intervalMs;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(one(agent));
-    }
-    await Promise.all(pending);
-    agent.destroy();
-  };
-  await Promise.all(Array.from({ length: clients }, (_, c) => runOne(c)));
-  const elapsed = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ latencies, keys: [...keys], errors, elapsed }));
-}
+await main();
 
 async function main() {
   const {
@@ -100,142 +42,63 @@ async function main() {
   // 1: the clients share one load-generator process (the server is what is measured);
   // BENCH_CLIENTS: one process per client, which on 2 cores mostly measures the scheduler.
   const processes = Number(BENCH_CLIENT_PROCESSES ?? 1);
-  const totalRate = Number(BENCH_RATE ?? 1000);
-  const seconds = Number(BENCH_SECONDS ?? 10);
+  const load = {
+    clients,
+    processes,
+    rate: Number(BENCH_RATE ?? 1000),
+    seconds: Number(BENCH_SECONDS ?? 10),
+  };
   const rounds = Number(BENCH_ROUNDS ?? 5);
   const lifetime = Number(BENCH_LIFETIME ?? 10);
   const { startStsLocal } = await import(
     pathToFileURL(join(root, "packages", "sts-local", "dist", "index.js")).href
   );
   const sts = await startStsLocal({ issuedLifetimeSeconds: lifetime, requestLogSize: 10 });
-  const home = mkdtempSync(join(tmpdir(), "assume-role-serve-bench-"));
-  const envFile = join(home, "serve.env");
-  const server = spawn(
-    process.execPath,
-    [
-      CLI,
-      "serve",
-      "arn:aws:iam::123456789012:role/Demo",
-      "--endpoint-url",
-      sts.endpoint,
-      "--no-cache",
-      "--write-env-file",
-      envFile,
-      ...(BENCH_DEBUG ? ["--debug"] : []),
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_CONFIG_FILE: join(home, "none"),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
-        AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: sts.rootCredentials.secretAccessKey,
-        AWS_REGION: sts.region,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  let serverErr = "";
-  server.stderr.on("data", (d) => {
-    serverErr += d;
-  });
-  while (!serverErr.includes("serving")) {
-    if (server.exitCode !== null) throw new Error(`serve exited: ${serverErr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const vars = Object.fromEntries(
-    readFileSync(envFile, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => l.split(/=(.*)/s).slice(0, 2)),
-  );
+  const serve = await startServe(sts, Boolean(BENCH_DEBUG));
+  const baseline = await startBaseline();
 
   // The set fetched at start-up (before the rounds) is not a refresh.
   const warm = await runClient({
-    URL: vars.AWS_CONTAINER_CREDENTIALS_FULL_URI,
-    TOKEN: vars.AWS_CONTAINER_AUTHORIZATION_TOKEN,
+    ...serve.env,
     CLIENTS: "1",
     RATE: "10",
     MS: "100",
     START_AT: "0",
   });
-  const rows = [];
   const seen = new Set(warm.keys);
+  const measured = { serve: [], baseline: [] };
   let totalCalls = 0;
   let totalNew = 0;
-  const p50s = [];
-  const p99s = [];
-  const maxes = [];
   for (let r = 0; r < rounds; r++) {
-    const callsBefore = sts.stats.calls("AssumeRole");
-    const cpuBefore = cpuSeconds(server.pid);
-    const startAt = Date.now() + 1500; // every client loaded and waiting
-    const results = await Promise.all(
-      Array.from({ length: processes }, () =>
-        runClient({
-          URL: vars.AWS_CONTAINER_CREDENTIALS_FULL_URI,
-          TOKEN: vars.AWS_CONTAINER_AUTHORIZATION_TOKEN,
-          CLIENTS: String(clients / processes),
-          RATE: String(totalRate / clients),
-          MS: String(seconds * 1000),
-          START_AT: String(startAt),
-        }),
-      ),
-    );
-    const stsCalls = sts.stats.calls("AssumeRole") - callsBefore;
-    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
-    const latencies = results.flatMap((x) => x.latencies);
-    const keys = new Set(results.flatMap((x) => x.keys));
-    // Sets first served in this round: each must have cost exactly one AssumeRole call.
-    const fresh = [...keys].filter((k) => !seen.has(k));
-    for (const k of keys) seen.add(k);
-    totalCalls += stsCalls;
-    totalNew += fresh.length;
-    const errors = results.reduce((n, x) => n + x.errors, 0);
-    const elapsed = Math.max(...results.map((x) => x.elapsed)) / 1000;
-    const [p50, p99, max] = [
-      percentile(latencies, 50),
-      percentile(latencies, 99),
-      Math.max(...latencies),
-    ];
-    p50s.push(p50);
-    p99s.push(p99);
-    maxes.push(max);
-    rows.push([
-      r + 1,
-      latencies.length,
-      (latencies.length / elapsed).toFixed(0),
-      errors,
-      `${p50.toFixed(2)} ms`,
-      `${p99.toFixed(2)} ms`,
-      `${max.toFixed(2)} ms`,
-      fresh.length,
-      stsCalls,
-      `${((serverCpu / elapsed) * 100).toFixed(0)} %`,
-    ]);
+    // Interleaved, the order alternating: both see the same machine, round by round.
+    for (const name of r % 2 ? ["baseline", "serve"] : ["serve", "baseline"]) {
+      const target = name === "serve" ? serve : baseline;
+      const callsBefore = sts.stats.calls("AssumeRole");
+      const round = await measureRound(target, load);
+      if (name === "serve") {
+        round.stsCalls = sts.stats.calls("AssumeRole") - callsBefore;
+        // Sets first served in this round: each must have cost exactly one AssumeRole call.
+        round.fresh = [...round.keys].filter((k) => !seen.has(k)).length;
+        for (const k of round.keys) seen.add(k);
+        totalCalls += round.stsCalls;
+        totalNew += round.fresh;
+      }
+      measured[name].push(round);
+    }
   }
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
-  if (BENCH_DEBUG)
-    console.error(
-      serverErr
-        .split("\n")
-        .filter((l) => !l.includes("server: 200"))
-        .join("\n"),
-    );
+  await serve.stop();
+  await baseline.stop();
   await sts.close();
-  rmSync(home, { recursive: true, force: true });
+  if (BENCH_DEBUG) console.error(serve.log());
 
-  const stat = (xs) =>
-    `${Math.min(...xs).toFixed(2)} / ${median(xs).toFixed(2)} / ${Math.max(...xs).toFixed(2)} ms`;
+  const ms = (x) => `${x.toFixed(2)} ms`;
+  const stat = (xs) => `${ms(Math.min(...xs))} / ${ms(median(xs))} / ${ms(Math.max(...xs))}`;
   console.log(
-    `assume-role serve — Node ${process.version}, ${clients} clients (keep-alive connections) in ${processes} process(es), ` +
-      `${totalRate} requests/s in total, ` +
-      `${seconds} s rounds, credentials living ${lifetime} s\n`,
+    `assume-role serve — Node ${process.version}, ${clients} clients (keep-alive connections) in ` +
+      `${processes} process(es), ${load.rate} requests/s in total, ${load.seconds} s rounds, ` +
+      `credentials living ${lifetime} s; load average before: ${loadAverage()}\n`,
   );
-  console.log("#### Each round\n");
+  console.log("#### Each round of `assume-role serve`\n");
   console.log(
     table(
       [
@@ -249,8 +112,21 @@ async function main() {
         "new credential sets served",
         "AssumeRole calls",
         "server CPU (of one core)",
+        "baseline p99 (same round)",
       ],
-      rows,
+      measured.serve.map((x, i) => [
+        i + 1,
+        x.requests,
+        x.rate.toFixed(0),
+        x.errors,
+        ms(x.p50),
+        ms(x.p99),
+        ms(x.max),
+        x.fresh,
+        x.stsCalls,
+        `${x.cpu.toFixed(0)} %`,
+        ms(measured.baseline[i].p99),
+      ]),
     ),
   );
   console.log(
@@ -258,16 +134,134 @@ async function main() {
       `(${(totalCalls / Math.max(1, totalNew)).toFixed(2)} STS calls per refresh).`,
   );
   console.log(`\n#### Across ${rounds} rounds (min / median / max)\n`);
+  const of = (name, key) => stat(measured[name].map((x) => x[key]));
   console.log(
     table(
-      ["measure", "min / median / max"],
+      ["measure", "assume-role serve", "baseline: a bare Node http server, same JSON"],
       [
-        ["p50", stat(p50s)],
-        ["p99", stat(p99s)],
-        ["max", stat(maxes)],
+        ["p50", of("serve", "p50"), of("baseline", "p50")],
+        ["p99", of("serve", "p99"), of("baseline", "p99")],
+        ["max", of("serve", "max"), of("baseline", "max")],
+        [
+          "CPU (of one core)",
+          stat(measured.serve.map((x) => x.cpu)).replaceAll(" ms", " %"),
+          stat(measured.baseline.map((x) => x.cpu)).replaceAll(" ms", " %"),
+        ],
       ],
     ),
   );
+  console.log(`\nLoad average after: ${loadAverage()}`);
+}
+
+/** The real CLI: `assume-role serve` against sts-local, its address and token from the env file. */
+async function startServe(sts, debug) {
+  const home = mkdtempSync(join(tmpdir(), "assume-role-serve-bench-"));
+  const envFile = join(home, "serve.env");
+  const args = ["serve", "arn:aws:iam::123456789012:role/Demo", "--endpoint-url", sts.endpoint];
+  args.push("--no-cache", "--write-env-file", envFile, ...(debug ? ["--debug"] : []));
+  const server = spawn(process.execPath, [CLI, ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_CONFIG_FILE: join(home, "none"),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
+      AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sts.rootCredentials.secretAccessKey,
+      AWS_REGION: sts.region,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  server.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  while (!stderr.includes("serving")) {
+    if (server.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const vars = Object.fromEntries(
+    readFileSync(envFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+  );
+  return {
+    pid: server.pid,
+    env: {
+      URL: vars.AWS_CONTAINER_CREDENTIALS_FULL_URI,
+      TOKEN: vars.AWS_CONTAINER_AUTHORIZATION_TOKEN,
+    },
+    log: () =>
+      stderr
+        .split("\n")
+        .filter((l) => !l.includes("server: 200"))
+        .join("\n"),
+    stop: async () => {
+      server.kill("SIGTERM");
+      await new Promise((r) => server.once("exit", r));
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The floor: a bare Node http server answering every request with a fixed document. */
+async function startBaseline() {
+  const script = `
+    const body = JSON.stringify({ AccessKeyId: "ASIABASELINE", SecretAccessKey: "x".repeat(40),
+      Token: "x".repeat(400), Expiration: "2030-01-01T00:00:00Z" });
+    const server = require("node:http").createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+      res.end(body);
+    });
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(d))));
+  return {
+    pid: child.pid,
+    env: { URL: `http://127.0.0.1:${port}/credentials`, TOKEN: "unused" },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+/** One round of load against a target: latency percentiles, keys served, the target's CPU. */
+async function measureRound(target, load) {
+  const cpuBefore = cpuSeconds(target.pid);
+  const startAt = Date.now() + 1500; // every client loaded and waiting
+  const results = await Promise.all(
+    Array.from({ length: load.processes }, () =>
+      runClient({
+        ...target.env,
+        CLIENTS: String(load.clients / load.processes),
+        RATE: String(load.rate / load.clients),
+        MS: String(load.seconds * 1000),
+        START_AT: String(startAt),
+      }),
+    ),
+  );
+  const latencies = results.flatMap((x) => x.latencies);
+  const elapsed = Math.max(...results.map((x) => x.elapsed)) / 1000;
+  return {
+    requests: latencies.length,
+    rate: latencies.length / elapsed,
+    errors: results.reduce((n, x) => n + x.errors, 0),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    keys: new Set(results.flatMap((x) => x.keys)),
+    cpu: ((cpuSeconds(target.pid) - cpuBefore) / elapsed) * 100,
+  };
+}
+
+function loadAverage() {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
 }
 
 /** User + system CPU time of a process so far, in seconds (Linux /proc; 0 elsewhere). */
@@ -283,7 +277,7 @@ function cpuSeconds(pid) {
 
 function runClient(env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here, "client"], {
+    const child = spawn(process.execPath, [LOAD], {
       env: { ...env, PATH: process.env.PATH },
       stdio: ["ignore", "pipe", "inherit"],
     });
