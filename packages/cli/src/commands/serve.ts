@@ -54,9 +54,9 @@ export function serveCommand(result: CommandResult): Command {
     )
     .argument("<role-arn>", "ARN of the role to assume")
     .addOption(
-      new Option("--port <port>", "port on 127.0.0.1 (default: any free port)")
+      new Option("--port <port>", "port on 127.0.0.1")
         .argParser(parsePort)
-        .default(0),
+        .default(0, "any free port"),
     )
     .addOption(
       new Option(
