@@ -18,14 +18,15 @@ AWS_CONTAINER_AUTHORIZATION_TOKEN, and ask the server again by themselves before
 credentials expire. The server replaces one-hour credentials 20 minutes before they
 expire, so what it serves has more life left than any SDK's refresh window.
 
-Without --write-env-file the two lines to export are printed on stdout. Those shells must not
-set AWS_ACCESS_KEY_ID or AWS_PROFILE, which SDKs read before the server.
+Without --write-env-file the two lines to export are printed on stdout. The shells
+that use them must not set AWS_ACCESS_KEY_ID or AWS_PROFILE, which SDKs read first.
 
 Examples:
   $ assume-role serve arn:aws:iam::123456789012:role/Dev
   $ assume-role serve arn:aws:iam::123456789012:role/Dev --write-env-file ~/.aws/dev.env &
   $ set -a; . ~/.aws/dev.env; set +a; python batch.py
-  $ assume-role serve arn:aws:iam::123456789012:role/Dev --port 9911 --token-file ~/.aws/dev.token --write-env-file dev.env
+  $ assume-role serve arn:aws:iam::123456789012:role/Dev --port 9911 \\
+      --token-file ~/.aws/dev.token --write-env-file dev.env
 `;
 
 /** The options of `serve`, beyond the common ones. */
