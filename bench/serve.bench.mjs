@@ -49,6 +49,7 @@ async function main() {
     seconds: Number(BENCH_SECONDS ?? 10),
   };
   const rounds = Number(BENCH_ROUNDS ?? 5);
+  const loadBefore = loadAverage();
   const lifetime = Number(BENCH_LIFETIME ?? 10);
   const { startStsLocal } = await import(
     pathToFileURL(join(root, "packages", "sts-local", "dist", "index.js")).href
@@ -96,7 +97,7 @@ async function main() {
   console.log(
     `assume-role serve — Node ${process.version}, ${clients} clients (keep-alive connections) in ` +
       `${processes} process(es), ${load.rate} requests/s in total, ${load.seconds} s rounds, ` +
-      `credentials living ${lifetime} s; load average before: ${loadAverage()}\n`,
+      `credentials living ${lifetime} s; load average before: ${loadBefore}\n`,
   );
   console.log("#### Each round of `assume-role serve`\n");
   console.log(
