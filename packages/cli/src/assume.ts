@@ -1,10 +1,17 @@
 /**
- * Get one set of assumed-role credentials for a command: the parent session from the
- * options (the SDK's default chain, `--profile`, `--region`, `--endpoint-url`), the cache,
- * AssumeRole, and the region the credentials are for.
+ * Get assumed-role credentials for a command: the parent session from the options (the
+ * SDK's default chain, `--profile`, `--region`, `--endpoint-url`) or the assume-role profile
+ * `--profile` names, the cache, AssumeRole, and the region the credentials are for. `exec`,
+ * `env` and `credential-process` take one snapshot; `serve` keeps the session and lets it
+ * refresh.
  */
 import { join } from "node:path";
-import type { AssumeRoleEvent, PrincipalStore } from "@assume-role-lib/core";
+import type {
+  AssumeRoleEvent,
+  PrincipalStore,
+  RefreshOptions,
+  Session,
+} from "@assume-role-lib/core";
 import { openCache } from "./cache-option.js";
 import { redact } from "./errors/exit-codes.js";
 import { mfaPrompt } from "./mfa-prompt.js";
@@ -19,6 +26,19 @@ export interface ResolvedCredentials {
   expiration: Date;
   /** The region the credentials are meant for, when one is configured. */
   region: string | undefined;
+}
+
+/** An assumed-role session built from the command line, and how to let go of its cache. */
+export interface RoleSession {
+  session: Session;
+  /** Close the cache's connections (a Redis client would keep the process alive). */
+  close(): Promise<void>;
+}
+
+/** What a long-lived caller adds to the session: refresh windows, an event listener. */
+export interface RoleSessionBehaviour {
+  refresh?: RefreshOptions;
+  onEvent?: (event: AssumeRoleEvent) => void;
 }
 
 /**
@@ -66,6 +86,82 @@ function cacheWarnings(): (event: AssumeRoleEvent) => void {
   };
 }
 
+/** A `--debug` line writer (secrets this process knows of are redacted), or undefined. */
+export function debugWriter(options: CommonOptionValues): ((line: string) => void) | undefined {
+  return options.debug ? (line: string) => process.stderr.write(`${redact(line)}\n`) : undefined;
+}
+
+/**
+ * Build the assumed-role session the options describe: `roleArn` from the parent the
+ * options name, or without a role ARN the assume-role profile that `--profile` names.
+ * Validation errors are thrown here, before any network call; AssumeRole is called on
+ * first use.
+ */
+export async function openRoleSession(
+  roleArn: string | undefined,
+  options: CommonOptionValues,
+  behaviour: RoleSessionBehaviour = {},
+): Promise<RoleSession> {
+  requireRoleOrProfile(roleArn, options);
+  const params = roleArn === undefined ? {} : assumeRoleParams(options);
+  if (options.mfa && roleArn !== undefined) params.TokenCode = mfaPrompt(options.SerialNumber);
+  const { Session } = await import("@assume-role-lib/core");
+  const opened = await openCache(options);
+  const debug = debugWriter(options);
+  debug?.(`assume-role: [debug] cache: ${opened.description}`);
+  const listeners = [
+    cacheWarnings(),
+    behaviour.onEvent,
+    debug ? (event: AssumeRoleEvent) => debug(describeEvent(event)) : undefined,
+  ].filter((l) => l !== undefined);
+  try {
+    const steps = {
+      ...(opened.cache ? { cache: opened.cache, principalStore: await principalStore() } : {}),
+      onEvent: (event: AssumeRoleEvent) => {
+        for (const listener of listeners) listener(event);
+      },
+    };
+    const session =
+      roleArn === undefined
+        ? await profileSession(options, steps)
+        : Session.default({
+            ...(options.profile ? { profile: options.profile } : {}),
+            ...(options.region ? { region: options.region } : {}),
+            ...(options.endpointUrl ? { stsClientConfig: { endpoint: options.endpointUrl } } : {}),
+          }).assumeRole(roleArn, {
+            ...params,
+            ...steps,
+            ...(behaviour.refresh ? { refresh: behaviour.refresh } : {}),
+          });
+    return { session, close: () => opened.close() };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+/** Say where the parent credentials were looked for, on a NoParentCredentialsError. */
+export function explainNoParent(error: unknown, options: CommonOptionValues): unknown {
+  if ((error as Error | undefined)?.name === "NoParentCredentialsError") {
+    const where = options.profile ? `profile ${options.profile}` : "the default credential chain";
+    (error as Error).message += ` (looked in ${where})`;
+  }
+  return error;
+}
+
+/** The session's region: `--region`, else the parent's implicit one, else undefined. */
+export async function regionOf(
+  session: Session,
+  options: CommonOptionValues,
+): Promise<string | undefined> {
+  if (options.region) return options.region;
+  try {
+    return await session.resolveRegion();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Assume the role with the command line's options; throws core's typed errors. Without a
  * role ARN, the assume-role profile that `--profile` names is assumed.
@@ -74,63 +170,25 @@ export async function assumeFromOptions(
   roleArn: string | undefined,
   options: CommonOptionValues,
 ): Promise<ResolvedCredentials> {
-  requireRoleOrProfile(roleArn, options);
-  const params = roleArn === undefined ? {} : assumeRoleParams(options);
-  if (options.mfa && roleArn !== undefined) params.TokenCode = mfaPrompt(options.SerialNumber);
-  const { Session } = await import("@assume-role-lib/core");
-  const opened = await openCache(options);
-  const debug = options.debug
-    ? (line: string) => process.stderr.write(`${redact(line)}\n`)
-    : undefined;
-  debug?.(`assume-role: [debug] cache: ${opened.description}`);
-  const warn = cacheWarnings();
+  const { session, close } = await openRoleSession(roleArn, options);
   try {
-    const behaviour = {
-      ...(opened.cache ? { cache: opened.cache, principalStore: await principalStore() } : {}),
-      onEvent: (event: AssumeRoleEvent) => {
-        warn(event);
-        debug?.(describeEvent(event));
-      },
-    };
-    const child =
-      roleArn === undefined
-        ? await profileSession(options, behaviour)
-        : Session.default({
-            ...(options.profile ? { profile: options.profile } : {}),
-            ...(options.region ? { region: options.region } : {}),
-            ...(options.endpointUrl ? { stsClientConfig: { endpoint: options.endpointUrl } } : {}),
-          }).assumeRole(roleArn, { ...params, ...behaviour });
-    let identity: Awaited<ReturnType<typeof child.credentials>>;
+    let identity: Awaited<ReturnType<typeof session.credentials>>;
     try {
-      identity = await child.credentials();
+      identity = await session.credentials();
     } catch (error) {
-      if ((error as Error)?.name === "NoParentCredentialsError") {
-        const where = options.profile
-          ? `profile ${options.profile}`
-          : "the default credential chain";
-        (error as Error).message += ` (looked in ${where})`;
-      }
-      throw error;
+      throw explainNoParent(error, options);
     }
     if (!identity.sessionToken || !identity.expiration) {
       throw new Error("AssumeRole returned credentials without a session token or expiration");
-    }
-    let region = options.region;
-    if (!region) {
-      try {
-        region = await child.resolveRegion();
-      } catch {
-        region = undefined;
-      }
     }
     return {
       accessKeyId: identity.accessKeyId,
       secretAccessKey: identity.secretAccessKey,
       sessionToken: identity.sessionToken,
       expiration: identity.expiration,
-      region,
+      region: await regionOf(session, options),
     };
   } finally {
-    await opened.close();
+    await close();
   }
 }

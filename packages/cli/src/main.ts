@@ -10,6 +10,7 @@ import { demoWorkerCommand } from "./commands/demo-worker.js";
 import { envCommand } from "./commands/env.js";
 import { execCommand } from "./commands/exec.js";
 import type { CommandResult } from "./commands/result.js";
+import { serveCommand } from "./commands/serve.js";
 import { ExitCode, exitCodeOf, formatError, redact } from "./errors/exit-codes.js";
 import { packageVersion } from "./version.js";
 
@@ -21,6 +22,8 @@ Examples:
   $ assume-role credential-process arn:aws:iam::123456789012:role/MyRole
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws s3 ls
   $ eval "$(assume-role env arn:aws:iam::123456789012:role/MyRole --format sh)"
+  $ assume-role exec arn:aws:iam::123456789012:role/MyRole --server -- ./long-job.sh
+  $ assume-role serve arn:aws:iam::123456789012:role/MyRole --write-env-file role.env
   $ assume-role demo
 
 Run "assume-role <command> --help" for a command's options.
@@ -63,6 +66,7 @@ export function createProgram(result: CommandResult): Command {
   program.addCommand(credentialProcessCommand(result));
   program.addCommand(execCommand(result));
   program.addCommand(envCommand(result));
+  program.addCommand(serveCommand(result));
   program.addCommand(demoCommand(result));
   program.addCommand(demoWorkerCommand(result), { hidden: true });
   configure(program);

@@ -146,3 +146,11 @@ export function parsePositiveInt(value: string): number {
   }
   return Number(value);
 }
+
+/** `--port`: 0 (any free port) to 65535. */
+export function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new InvalidArgumentError("must be a port number, 0 to 65535 (0: any free port)");
+  }
+  return Number(value);
+}

@@ -3,12 +3,13 @@
  * HOME, empty AWS config files, no instance metadata), and find a Redis server if any.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StsLocal } from "@assume-role-lib/sts-local";
+import { type StsLocal, type StsLocalOptions, startStsLocal } from "@assume-role-lib/sts-local";
+import { afterAll, beforeAll } from "vitest";
 import { redisReachable } from "../src/demo/redis-probe.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -73,7 +74,12 @@ export function start(
   args: string[],
   env: NodeJS.ProcessEnv,
   options: RunOptions = {},
-): { child: ChildProcess; done: Promise<RunResult>; stdout: () => string } {
+): {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  stdout: () => string;
+  stderr: () => string;
+} {
   const child = spawn(process.execPath, [CLI, ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,7 +98,7 @@ export function start(
     child.once("error", reject);
     child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done, stdout: () => stdout };
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Run the CLI to completion. */
@@ -113,7 +119,8 @@ export async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -235,4 +242,47 @@ sys.stdout.write(out.decode(errors="replace"))
       resolve(shown);
     });
   });
+}
+
+/** sts-local, a temp HOME, and an environment whose parent credentials are sts-local's root keys. */
+export interface CliFixture {
+  sts: StsLocal;
+  home: ReturnType<typeof tempHome>;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A {@link CliFixture} for one test file, started before its tests and stopped after.
+ * `extraEnv` adds variables (it may use the fixture's sts and home).
+ */
+export function useCliFixture(
+  stsOptions: StsLocalOptions = {},
+  extraEnv: (fixture: Omit<CliFixture, "env">) => Record<string, string> = () => ({}),
+): CliFixture {
+  const fixture = {} as CliFixture;
+  beforeAll(async () => {
+    fixture.sts = await startStsLocal(stsOptions);
+    fixture.home = tempHome();
+    fixture.env = cleanEnv(fixture.home.home, {
+      AWS_ACCESS_KEY_ID: fixture.sts.rootCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: fixture.sts.rootCredentials.secretAccessKey,
+      AWS_REGION: fixture.sts.region,
+      ...extraEnv(fixture),
+    });
+  });
+  afterAll(async () => {
+    await fixture.sts.close();
+    fixture.home.cleanup();
+  });
+  return fixture;
+}
+
+/** The `NAME=value` lines of an env file, as variables. */
+export function readEnvFile(path: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(path, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+  );
 }

@@ -12,11 +12,11 @@
  *   refreshAt     = expiration − advisory window (900 s) − this session's jitter
  *   mustRefreshAt = expiration − mandatory window (600 s)
  *
- * Windows shrink for short-lived credentials (at most 1/4 and 1/6 of the lifetime), so
- * 900-second credentials are served for 675 s before the first refresh instead of being
- * refreshed on every call as botocore does. The jitter is drawn once per session: a fleet's
- * processes reach refreshAt at different times, and the first to refresh writes the shared
- * cache for the others.
+ * Windows shrink for short-lived credentials (at most 1/4, or `advisoryFraction`, and 1/6
+ * of the lifetime), so 900-second credentials are served for 675 s before the first
+ * refresh instead of being refreshed on every call as botocore does. The jitter is drawn
+ * once per session: a fleet's processes reach refreshAt at different times, and the first
+ * to refresh writes the shared cache for the others.
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
@@ -35,6 +35,15 @@ export interface RefreshOptions {
   jitterSeconds?: number;
   /** After a failed background refresh, wait this long before trying again. Default 10. */
   retrySeconds?: number;
+  /**
+   * The advisory window is at most this fraction of the credentials' lifetime, so that
+   * short-lived credentials are not refreshed on every call. Default 1/4; at most 1/2.
+   * Raise it when the credentials are handed on to holders that keep them for a while (a
+   * credentials server whose clients refresh only 15 minutes before Expiration): with 1/2
+   * and `advisorySeconds: 1200`, one-hour credentials are replaced 20 minutes before they
+   * expire instead of 15.
+   */
+  advisoryFraction?: number;
   /** Source of randomness for the jitter (tests pass a constant). Default Math.random. */
   random?: () => number;
 }
@@ -61,6 +70,7 @@ export class RefreshWindows {
   readonly #mandatoryMs: number;
   readonly #jitterFraction: number;
   readonly #jitterMaxMs: number;
+  readonly #advisoryFraction: number;
   readonly retryMs: number;
 
   /** Throws AssumeRoleValidationError for windows that are not finite, negative or inverted. */
@@ -78,6 +88,13 @@ export class RefreshWindows {
     this.#mandatoryMs = seconds("mandatorySeconds", 600, 0) * 1000;
     this.#jitterMaxMs = seconds("jitterSeconds", 120, 0) * 1000;
     this.retryMs = seconds("retrySeconds", 10, 0.001) * 1000;
+    this.#advisoryFraction = options.advisoryFraction ?? 1 / 4;
+    if (
+      typeof this.#advisoryFraction !== "number" ||
+      !(this.#advisoryFraction > 0 && this.#advisoryFraction <= 1 / 2)
+    ) {
+      issues.push({ field: "refresh.advisoryFraction", message: "must be > 0 and <= 0.5" });
+    }
     if (this.#mandatoryMs > this.#advisoryMs) {
       issues.push({
         field: "refresh.mandatorySeconds",
@@ -94,8 +111,12 @@ export class RefreshWindows {
   /** When credentials expiring at `expiration`, issued for `lifetimeSeconds`, need refreshing. */
   pointsFor(expiration: number, lifetimeSeconds: number): RefreshPoints {
     const lifetimeMs = Math.max(0, lifetimeSeconds * 1000);
-    const advisory = Math.min(this.#advisoryMs, lifetimeMs / 4);
     const mandatory = Math.min(this.#mandatoryMs, lifetimeMs / 6);
+    // A small advisoryFraction must not put the advisory point after the mandatory one.
+    const advisory = Math.max(
+      mandatory,
+      Math.min(this.#advisoryMs, lifetimeMs * this.#advisoryFraction),
+    );
     const jitter = this.#jitterFraction * Math.min(this.#jitterMaxMs, (advisory - mandatory) / 2);
     return { refreshAt: expiration - advisory - jitter, mustRefreshAt: expiration - mandatory };
   }

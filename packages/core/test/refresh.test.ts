@@ -159,6 +159,61 @@ describe("short-lived credentials", () => {
   });
 });
 
+describe("advisoryFraction", () => {
+  it("with 1/2 and a 1200 s advisory window, 1-hour credentials are replaced 20 minutes ahead", async () => {
+    const { s, log } = child({
+      refresh: {
+        advisorySeconds: 1200,
+        mandatorySeconds: 300,
+        jitterSeconds: 0,
+        advisoryFraction: 0.5,
+      },
+    });
+    const first = await s.credentials();
+    sts.clock.advance(39 * MIN); // 21 min left: still fresh (the default would be fresh until 15)
+    expect(await s.credentials()).toBe(first);
+    expect(assumeRoleCalls()).toBe(1);
+    sts.clock.advance(2 * MIN); // 19 min left: advisory
+    const refreshed = log.next("refresh-succeeded");
+    expect(await s.credentials()).toBe(first);
+    expect((await refreshed).reason).toBe("advisory");
+    expect(assumeRoleCalls()).toBe(2);
+  });
+
+  it("still scales down for short lifetimes: 900-second credentials get half their life", async () => {
+    const { s, log } = child({
+      DurationSeconds: 900,
+      refresh: {
+        advisorySeconds: 1200,
+        mandatorySeconds: 300,
+        jitterSeconds: 0,
+        advisoryFraction: 0.5,
+      },
+    });
+    const first = await s.credentials();
+    sts.clock.advance(449_000); // 451 s left: fresh
+    expect(await s.credentials()).toBe(first);
+    sts.clock.advance(2_000); // 449 s left: advisory (450 = 900 / 2)
+    const refreshed = log.next("refresh-succeeded");
+    expect(await s.credentials()).toBe(first);
+    expect((await refreshed).reason).toBe("advisory");
+  });
+
+  it("a fraction below the mandatory one leaves no advisory window, never an inverted one", async () => {
+    const { s, log } = child({
+      DurationSeconds: 900,
+      refresh: { advisoryFraction: 0.01, jitterSeconds: 0 },
+    });
+    const first = await s.credentials();
+    sts.clock.advance(749_000); // 151 s left: fresh (mandatory = 900 / 6 = 150)
+    expect(await s.credentials()).toBe(first);
+    sts.clock.advance(2_000); // 149 s left: mandatory, the caller waits
+    const next = await s.credentials();
+    expect(next.accessKeyId).not.toBe(first.accessKeyId);
+    expect(log.of("refresh-succeeded").at(-1)?.reason).toBe("mandatory");
+  });
+});
+
 describe("faults survived", () => {
   it("the SDK's retries ride out throttling and 5xx", async () => {
     const { s } = child({}, 4);

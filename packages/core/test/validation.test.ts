@@ -96,6 +96,12 @@ const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, strin
     "refresh.mandatorySeconds",
   ],
   ["retrySeconds zero", { refresh: { retrySeconds: 0 } }, "refresh.retrySeconds"],
+  [
+    "advisoryFraction above 1/2",
+    { refresh: { advisoryFraction: 0.75 } },
+    "refresh.advisoryFraction",
+  ],
+  ["advisoryFraction zero", { refresh: { advisoryFraction: 0 } }, "refresh.advisoryFraction"],
   ["lock wait NaN", { lock: { waitMs: Number.NaN } }, "lock.waitMs"],
   ["additionalParams not an object", { additionalParams: "x" as never }, "additionalParams"],
   // The gaps a hostile or careless caller found (issue 12): each reached STS or threw a TypeError.

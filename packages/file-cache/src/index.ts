@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export { writeFileAtomic } from "./atomic-write.js";
 export type { JSONFileCacheOptions } from "./cache-options.js";
 export { JSONFileCache } from "./json-file-cache.js";
 export { AWS_CLI_CACHE_DIR, expandHome, InvalidCacheKeyError } from "./paths.js";

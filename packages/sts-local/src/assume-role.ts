@@ -20,6 +20,8 @@ export interface AssumeRoleContext {
   store: CredentialsStore;
   clock: Clock;
   tokenCodeValidator: TokenCodeValidator | undefined;
+  /** When set, every credential lives this long, whatever DurationSeconds says. */
+  issuedLifetimeSeconds: number | undefined;
 }
 
 /** The longest session a role-chained AssumeRole may ask for. */
@@ -114,7 +116,8 @@ function issue(
   if (input.Policy !== undefined) checkPolicyDocument(input.Policy);
   const packed = packedPolicySize(input.Policy, input.PolicyArns, input.Tags);
   // Whole seconds, so the Expiration sent (no fraction, like STS) is exactly the one enforced.
-  const expiresAtMs = Math.floor(ctx.clock.nowMs() / 1000) * 1000 + durationSeconds * 1000;
+  const lifetimeSeconds = ctx.issuedLifetimeSeconds ?? durationSeconds;
+  const expiresAtMs = Math.floor(ctx.clock.nowMs() / 1000) * 1000 + lifetimeSeconds * 1000;
   const session = input.RoleSessionName;
   const principal: Principal = {
     kind: "session",

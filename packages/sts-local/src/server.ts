@@ -33,6 +33,13 @@ export interface StsLocalOptions {
   now?: () => Date | number;
   /** Validates MFA codes of roles without `validTokenCode`; default: any 6 digits. */
   tokenCodeValidator?: TokenCodeValidator;
+  /**
+   * Issue every credential with this lifetime (whole seconds, at least 1) instead of
+   * `DurationSeconds`, which is still validated as STS does. For tests with real SDK
+   * clients in other processes: their clocks cannot be driven, so credentials that expire
+   * in seconds are how they see several lifetimes in a short test.
+   */
+  issuedLifetimeSeconds?: number;
   /** Requests signed for these regions get RegionDisabledException. */
   disabledRegions?: string[];
   /** How many recent requests `stats.requests` keeps; default 100. */
@@ -64,6 +71,10 @@ export interface StsLocal {
 
 /** Start an STS-compatible server for tests, benchmarks and demos. */
 export async function startStsLocal(options: StsLocalOptions = {}): Promise<StsLocal> {
+  const lifetime = options.issuedLifetimeSeconds;
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1)) {
+    throw new RangeError("issuedLifetimeSeconds must be a whole number of seconds, at least 1");
+  }
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = options.region ?? "us-east-1";
   const clock = new Clock(options.now);
@@ -85,6 +96,7 @@ export async function startStsLocal(options: StsLocalOptions = {}): Promise<StsL
     store,
     clock,
     tokenCodeValidator: options.tokenCodeValidator,
+    issuedLifetimeSeconds: lifetime,
     stats: new Stats(options.requestLogSize),
     faults: new Faults(),
     disabledRegions: new Set(options.disabledRegions ?? []),

@@ -58,3 +58,45 @@ describe("server clock", () => {
     }
   });
 });
+
+describe("issuedLifetimeSeconds", () => {
+  it("issues credentials that expire after that many seconds, whatever DurationSeconds says", async () => {
+    const short = await startStsLocal({ issuedLifetimeSeconds: 10 });
+    try {
+      short.clock.freeze(new Date("2030-06-01T00:00:00Z"));
+      const out = await client(short).send(
+        new AssumeRoleCommand({
+          RoleArn: role("Demo"),
+          RoleSessionName: "short",
+          DurationSeconds: 3600,
+        }),
+      );
+      expect(out.Credentials?.Expiration?.toISOString()).toBe("2030-06-01T00:00:10.000Z");
+      const issued = client(short, keysOf(out.Credentials));
+      short.clock.advance(9_000);
+      await expect(issued.send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
+      short.clock.advance(1_000);
+      expect((await rejection(issued.send(new GetCallerIdentityCommand({})))).name).toBe(
+        "ExpiredToken",
+      );
+      // DurationSeconds is still checked as STS checks it.
+      const tooShort = await rejection(
+        client(short).send(
+          new AssumeRoleCommand({
+            RoleArn: role("Demo"),
+            RoleSessionName: "short",
+            DurationSeconds: 899,
+          }),
+        ),
+      );
+      expect(tooShort.name).toBe("ValidationError");
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("must be a whole number of seconds, at least 1", async () => {
+    await expect(startStsLocal({ issuedLifetimeSeconds: 0.5 })).rejects.toThrow(RangeError);
+    await expect(startStsLocal({ issuedLifetimeSeconds: 0 })).rejects.toThrow(RangeError);
+  });
+});

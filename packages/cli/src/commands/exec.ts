@@ -5,12 +5,14 @@
  * gets those itself), and dies of the child's signal if it dies of one.
  */
 import { spawn } from "node:child_process";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { assumeFromOptions } from "../assume.js";
 import { UsageError } from "../errors/exit-codes.js";
 import { addCommonOptions, type CommonOptionValues } from "../options.js";
 import { credentialVariables, VARIABLES_TO_UNSET } from "../output-formats.js";
 import { requireRoleOrProfile } from "../profile-session.js";
+import { withoutShadowingVariables } from "../server/container-env.js";
+import { serveToCommand } from "../server/serve-role.js";
 import { relaySignals } from "../signal-relay.js";
 import type { CommandResult } from "./result.js";
 
@@ -19,6 +21,11 @@ The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION and, when a region is configured, AWS_REGION and
 AWS_DEFAULT_REGION; AWS_PROFILE is removed so that the SDKs use them. The credentials are
 not refreshed while the command runs: ask for a long enough --DurationSeconds.
+
+With --server, the command gets no keys: it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and
+AWS_CONTAINER_AUTHORIZATION_TOKEN, the address of a server on 127.0.0.1 that assume-role
+runs until the command exits, and its SDKs fetch refreshed credentials from it by
+themselves: no expiry, however long the command runs.
 
 Put -- before the command so that its own options are not read as assume-role's.
 The exit code is the command's (127 when it cannot be found); when it dies of a signal,
@@ -29,6 +36,7 @@ Examples:
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws sts get-caller-identity
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --region eu-west-1 -- node deploy.js --prod
   $ assume-role exec arn:aws:iam::123456789012:role/MyRole --profile base --DurationSeconds 7200 -- ./long-job.sh
+  $ assume-role exec arn:aws:iam::123456789012:role/MyRole --server -- python train.py
   $ assume-role exec --profile dev -- terraform plan      (dev: an assume-role profile)
 `;
 
@@ -77,22 +85,45 @@ export function execCommand(result: CommandResult): Command {
     .argument("[role-arn]", "ARN of the role to assume (default: the --profile's role_arn)")
     .argument("[command...]", "the command to run, and its arguments");
   addCommonOptions(command, "cache directory or redis:// URL (default: ~/.aws/cli/cache)");
+  command.addOption(
+    new Option(
+      "--server",
+      "serve refreshed credentials to the command from a local server instead of keys",
+    ),
+  );
   command.addHelpText("after", EXAMPLES);
-  command.action(async (first: string | undefined, rest: string[], options: CommonOptionValues) => {
-    result.debug = Boolean(options.debug);
-    // Without a role ARN (an assume-role profile), the first operand is the command.
-    const roleArn = first?.startsWith("arn:") ? first : undefined;
-    const argv = roleArn || first === undefined ? rest : [first, ...rest];
-    requireRoleOrProfile(roleArn, options);
-    if (argv.length === 0) {
-      throw new UsageError("missing required argument 'command' (put it after --)");
-    }
-    const credentials = await assumeFromOptions(roleArn, options);
-    const [file, ...args] = argv as [string, ...string[]];
-    const env = childEnvironment(process.env, credentialVariables(credentials));
-    const outcome = await runChild(file, args, env);
-    if ("signal" in outcome) result.signal = outcome.signal;
-    else result.exitCode = outcome.code;
-  });
+  command.action(
+    async (
+      first: string | undefined,
+      rest: string[],
+      options: CommonOptionValues & { server?: boolean },
+    ) => {
+      result.debug = Boolean(options.debug);
+      // Without a role ARN (an assume-role profile), the first operand is the command.
+      const roleArn = first?.startsWith("arn:") ? first : undefined;
+      const argv = roleArn || first === undefined ? rest : [first, ...rest];
+      requireRoleOrProfile(roleArn, options);
+      if (argv.length === 0) {
+        throw new UsageError("missing required argument 'command' (put it after --)");
+      }
+      const [file, ...args] = argv as [string, ...string[]];
+      const run = async (env: NodeJS.ProcessEnv) => {
+        const outcome = await runChild(file, args, env);
+        if ("signal" in outcome) result.signal = outcome.signal;
+        else result.exitCode = outcome.code;
+      };
+      if (options.server) {
+        const served = await serveToCommand(roleArn, options);
+        try {
+          await run(childEnvironment(withoutShadowingVariables(process.env), served.variables));
+        } finally {
+          await served.close();
+        }
+        return;
+      }
+      const credentials = await assumeFromOptions(roleArn, options);
+      await run(childEnvironment(process.env, credentialVariables(credentials)));
+    },
+  );
   return command;
 }
