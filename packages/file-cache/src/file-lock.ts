@@ -13,7 +13,8 @@
  * - heartbeat = stale / 3: a live holder touches the lock that often, so a slow STS call is
  *   never mistaken for a dead holder, even with a timer or two delayed on a busy machine.
  * - lease = ttlMs: a live holder that never releases (a bug, a hung await) gives the lock up
- *   after ttlMs.
+ *   after ttlMs, unless it renews the lease (`release.renew()`, which the core calls while
+ *   its STS call runs).
  */
 import { LocalLocks, type LockOptions, type ReleaseLock } from "@assume-role-lib/core/cache";
 import { type HeldGeneration, prepareLockDir, tryLock } from "./generation-lock.js";
@@ -135,13 +136,26 @@ export class FileLocks {
         await releaseLocal();
       }
     };
-    const lease = setTimeout(() => {
-      release().catch(() => {
-        // Nobody to report to from a timer; the next holder breaks the lock once stale.
-      });
-    }, ttlMs);
-    lease.unref();
-    return release;
+    const startLease = () => {
+      const timer = setTimeout(() => {
+        release().catch(() => {
+          // Nobody to report to from a timer; the next holder breaks the lock once stale.
+        });
+      }, ttlMs);
+      timer.unref();
+      return timer;
+    };
+    let lease = startLease();
+    // A holder whose STS call outlives the lease extends it (the core calls this while it
+    // waits for STS): true while the lock is still ours, false once another process broke it.
+    const renew = async (): Promise<boolean> => {
+      if (released || !(await lock.heartbeat())) return false;
+      clearTimeout(lease);
+      lease = startLease();
+      await (releaseLocal as { renew?: () => unknown }).renew?.();
+      return true;
+    };
+    return Object.assign(release, { renew });
   }
 
   #reportCompromised(key: string, generation: number): void {

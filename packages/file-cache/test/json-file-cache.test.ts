@@ -12,7 +12,7 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleEntry } from "@assume-role-lib/cache-conformance";
-import { parseCacheEntry } from "@assume-role-lib/core";
+import { parseCacheEntry, type ReleaseLock } from "@assume-role-lib/core";
 import {
   AWS_CLI_CACHE_DIR,
   InvalidCacheKeyError,
@@ -285,6 +285,24 @@ describe("lock", () => {
     const got = await Promise.all(caches.map((c) => c.lock(KEY, { waitMs: 300, ttlMs: 5000 })));
     expect(got.filter(Boolean)).toHaveLength(1);
     await Promise.all(got.map((release) => release?.()));
+  });
+
+  it("renew() keeps a live holder's lock past its lease; false once another process broke it", async () => {
+    const { dir, cache } = await open();
+    const release = (await cache.lock(KEY, { waitMs: 100, ttlMs: 300 })) as
+      | (ReleaseLock & { renew?: () => Promise<boolean> })
+      | undefined;
+    expect(release?.renew).toBeTypeOf("function");
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await release?.renew?.()).toBe(true);
+    }
+    // 800 ms after taking a 300 ms lease, it is still held.
+    expect(await isReleased(lockDirOf(dir))).toBe(false);
+    const top = Math.max(...(await readdir(lockDirOf(dir))).map(Number));
+    await writeFile(join(lockDirOf(dir), String(top + 1)), "{}", { flag: "wx" });
+    expect(await release?.renew?.()).toBe(false);
+    await release?.();
   });
 
   it("refuses a symbolic link in place of the lock directory", async () => {
