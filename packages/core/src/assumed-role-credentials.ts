@@ -12,9 +12,10 @@ import {
   type NormalizedRequest,
   normalizeParams,
 } from "./params.js";
-import { RefreshEngine, type RefreshOptions, RefreshWindows } from "./refresh.js";
+import { RefreshEngine, type RefreshOptions, RefreshPolicy } from "./refresh.js";
 import { sharedCacheFetch } from "./shared-cache-fetch.js";
 import { callAssumeRole } from "./sts-call.js";
+import { StsTime } from "./sts-time.js";
 
 /** How `assumeRole()` behaves, beyond the AssumeRole parameters. */
 export interface AssumeRoleBehaviour {
@@ -27,10 +28,20 @@ export interface AssumeRoleBehaviour {
    * in-process cache by accident: the key does not include the parent.)
    */
   cache?: CredentialCache;
-  /** Refresh windows and jitter. */
+  /** Refresh windows, jitter, backoff and waits (see docs/refresh.md). */
   refresh?: RefreshOptions;
-  /** Cross-process lock: wait at most `waitMs` (default 15000); lease `ttlMs` (default 10000). */
+  /**
+   * Cross-process lock: wait at most `waitMs` for another process's refresh (default: the
+   * caller's `refresh.maxWaitSeconds`, 60 s); lease `ttlMs` (default 10000), renewed while
+   * the holder's STS call runs if the cache's lock can renew.
+   */
   lock?: Partial<LockOptions>;
+  /**
+   * Deadline of each cache get, set, delete, unlock and lease renewal, and of each lock
+   * attempt beyond its wait, in ms. Past it the cache is skipped for the rest of that
+   * refresh, as if it had failed. Default 5000.
+   */
+  cacheTimeoutMs?: number;
   /** Extra config for the STS client that calls AssumeRole (endpoint, retries, …). */
   stsClientConfig?: STSClientConfig;
   /** Milliseconds since the epoch; tests drive time with it. Default Date.now. */
@@ -48,6 +59,7 @@ export const ASSUME_ROLE_OPTION_KEYS: ReadonlySet<string> = new Set([
   "cache",
   "refresh",
   "lock",
+  "cacheTimeoutMs",
   "stsClientConfig",
   "clock",
   "onEvent",
@@ -58,6 +70,8 @@ export interface ParentContext {
   credentials: AwsCredentialIdentityProvider;
   /** The region the STS call is made in: the parent's. */
   region: () => Promise<string | undefined>;
+  /** The parent is itself an assumed role: STS caps a chained session at one hour. */
+  chained?: boolean;
 }
 
 /** An assumed role's credential provider and what it was built from. */
@@ -66,7 +80,12 @@ export interface AssumedRoleCredentials {
   engine: RefreshEngine;
   request: Readonly<NormalizedRequest>;
   cacheKey: string;
+  /** Drop rejected credentials here and in the shared cache (see Session.invalidate). */
+  invalidate(accessKeyId?: string): Promise<void>;
 }
+
+/** STS refuses a role-chained DurationSeconds above one hour. */
+const CHAINED_MAX_SECONDS = 3600;
 
 /**
  * Build the credential provider for one assumed role. Throws AssumeRoleValidationError
@@ -88,30 +107,48 @@ export function createAssumedRoleCredentials(
   // Generated once per session and reused on every refresh, as botocore does; left out of
   // the cache key so that a new process still hits the entry an earlier one wrote.
   if (generated) request.RoleSessionName = generateSessionName(clock());
+  if (validate && parent.chained && (request.DurationSeconds ?? 0) > CHAINED_MAX_SECONDS) {
+    throw new AssumeRoleValidationError(roleArn, [
+      {
+        field: "DurationSeconds",
+        message: `must be at most ${CHAINED_MAX_SECONDS} when the parent is an assumed role (role chaining)`,
+      },
+    ]);
+  }
   const key = cacheKey(request, { generatedSessionName: generated });
+  const policy = new RefreshPolicy(options.refresh, roleArn);
+  const lock = lockOptions(roleArn, options.lock, policy.maxWaitMs);
+  const cacheTimeoutMs = positiveMs(roleArn, "cacheTimeoutMs", options.cacheTimeoutMs, 5000);
+  const time = new StsTime(clock, (skewMs) => emit({ type: "clock-skew", roleArn, skewMs }));
 
-  let client: STSClient | undefined;
-  const stsClient = () => {
-    client ??= new STSClient({
+  // Two clients: one with the SDK's quick retries for callers who wait with nothing usable,
+  // one with a single attempt for refreshes nobody waits for (the backoff is their retry).
+  const clients: Partial<Record<"waiting" | "background", STSClient>> = {};
+  const stsClient = (callersWaiting: boolean) => {
+    const which = callersWaiting ? "waiting" : "background";
+    if (clients[which]) return clients[which];
+    const client = new STSClient({
       region: async () => (await parent.region()) ?? "us-east-1",
       // The SDK's default is no timeout at all: an STS endpoint that accepts and never
       // answers would hold the single in-flight refresh, and every waiter, for ever.
       // (requestTimeout alone only logs a warning: throwOnRequestTimeout makes it an error.)
+      // 30 s, like the other SDKs' socket timeouts: a slow STS is still an answer.
       requestHandler: {
         connectionTimeout: 3_000,
-        requestTimeout: 10_000,
+        requestTimeout: 30_000,
         throwOnRequestTimeout: true,
       },
       ...options.stsClientConfig,
+      ...(callersWaiting ? {} : { maxAttempts: 1 }),
       credentials: parent.credentials,
     });
+    time.attachTo(client);
+    clients[which] = client;
     return client;
   };
 
-  const windows = new RefreshWindows(options.refresh, roleArn);
-  const lock = lockOptions(roleArn, options.lock);
   const lifetimeSeconds = request.DurationSeconds ?? 3600;
-  const fetch = sharedCacheFetch({
+  const shared = sharedCacheFetch({
     roleArn,
     cache: options.cache,
     key,
@@ -120,28 +157,30 @@ export function createAssumedRoleCredentials(
       return held ? [held.secretAccessKey, held.sessionToken] : [];
     },
     lock,
+    cacheTimeoutMs,
     lifetimeSeconds,
-    isFresh: (expiration, lifetime) => clock() < windows.pointsFor(expiration, lifetime).refreshAt,
-    callSts: () =>
+    policy,
+    now: () => time.now(),
+    callSts: (callersWaiting) =>
       callAssumeRole({
-        client: stsClient,
+        client: stsClient(callersWaiting),
         parentCredentials: parent.credentials,
         request,
         tokenCode,
         emit,
-        clock,
+        time,
       }),
     emit,
   });
   const engine = new RefreshEngine({
     roleArn,
-    fetch: async () => {
-      const fetched = await fetch();
+    fetch: async (attempt) => {
+      const fetched = await shared.fetch(attempt);
       redactInspect(fetched.identity);
       return fetched;
     },
-    windows,
-    clock,
+    policy,
+    now: () => time.now(),
     emit,
   });
   return {
@@ -149,11 +188,27 @@ export function createAssumedRoleCredentials(
     engine,
     request: Object.freeze({ ...request }),
     cacheKey: key,
+    invalidate: async (accessKeyId) => {
+      const rejected = accessKeyId ?? engine.peek()?.accessKeyId;
+      const dropped = engine.invalidate(rejected);
+      const sharedEntryRemoved = rejected ? await shared.invalidate(rejected) : false;
+      emit({
+        type: "credentials-invalidated",
+        roleArn,
+        accessKeyId: rejected,
+        dropped,
+        sharedEntryRemoved,
+      });
+    },
   };
 }
 
 /** Lock wait and lease, checked: a NaN wait would make the wait loop endless. */
-function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): LockOptions {
+function lockOptions(
+  roleArn: string,
+  given: Partial<LockOptions> | undefined,
+  defaultWaitMs: number,
+): LockOptions {
   const issues: ValidationIssue[] = [];
   const ms = (name: keyof LockOptions, fallback: number) => {
     const value = given?.[name] ?? fallback;
@@ -163,7 +218,14 @@ function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): 
     }
     return value;
   };
-  const result = { waitMs: ms("waitMs", 15_000), ttlMs: ms("ttlMs", 10_000) };
+  const result = { waitMs: ms("waitMs", defaultWaitMs), ttlMs: ms("ttlMs", 10_000) };
   if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
   return result;
+}
+
+/** A positive number of milliseconds, or the fallback when not given. */
+function positiveMs(roleArn: string, field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
+  throw new AssumeRoleValidationError(roleArn, [{ field, message: "must be a finite number > 0" }]);
 }

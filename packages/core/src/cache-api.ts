@@ -13,3 +13,5 @@ export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
 export { cacheKey } from "./cache-key.js";
 export { formatExpiration, parseExpiration } from "./expiration.js";
 export { pythonJsonDumps } from "./python-json.js";
+export type { FailureRecord } from "./shared-failure.js";
+export { documentExpiration, failureKey } from "./shared-failure.js";

@@ -12,22 +12,26 @@ export type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
 export { LocalLocks, MemoryCache } from "./cache.js";
 export type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
 export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.js";
+export { CacheTimeoutError } from "./cache-io.js";
 export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
 export { cacheKey } from "./cache-key.js";
 export type { ValidationIssue } from "./errors.js";
 export {
   AssumeRoleError,
   AssumeRoleValidationError,
+  ClockSkewError,
+  isPermanentFailure,
   NoParentCredentialsError,
 } from "./errors.js";
-export type { AssumeRoleEvent, EventListener, RefreshReason } from "./events.js";
+export type { AssumeRoleEvent, CacheOperation, EventListener, RefreshReason } from "./events.js";
 export { EVENTS_CHANNEL } from "./events.js";
 export { formatExpiration, parseExpiration } from "./expiration.js";
 export type { MemoizedProvider } from "./identity.js";
 export type { AssumeRoleParams, Duration, NormalizedRequest, TokenCodeSource } from "./params.js";
 export { AUTOMATIC_ROLE_SESSION_NAME, paramSchemas } from "./params.js";
 export { pythonJsonDumps } from "./python-json.js";
-export type { RefreshOptions } from "./refresh.js";
+export type { RefreshOptions } from "./refresh-options.js";
+export { REJECTED_CREDENTIALS_CODES } from "./rejected-credentials.js";
 export type {
   AssumeRoleOptions,
   ClientConstructor,
@@ -37,3 +41,5 @@ export type {
   SessionOptions,
 } from "./session.js";
 export { Session } from "./session.js";
+export type { FailureRecord } from "./shared-failure.js";
+export { documentExpiration, failureKey } from "./shared-failure.js";
