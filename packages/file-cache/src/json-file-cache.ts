@@ -3,7 +3,7 @@
  * process on the host, and with the AWS CLI and boto3 when pointed at their directory.
  */
 import { constants } from "node:fs";
-import { access, mkdir, readFile, stat, unlink } from "node:fs/promises";
+import { access, mkdir, stat, unlink } from "node:fs/promises";
 import {
   type CacheEntry,
   type CredentialCache,
@@ -14,6 +14,7 @@ import {
 import { writeFileAtomic } from "./atomic-write.js";
 import { FileLocks } from "./file-lock.js";
 import { entryPath, expandHome, lockPath } from "./paths.js";
+import { readEntryFile } from "./read-entry.js";
 
 /** Options of {@link JSONFileCache}. */
 export interface JSONFileCacheOptions {
@@ -80,13 +81,16 @@ export class JSONFileCache implements CredentialCache {
     return entryPath(this.dir, key);
   }
 
-  /** The entry file's text, or undefined when there is no readable file. */
+  /**
+   * The entry file's text, or undefined when there is no readable regular file: a link, a
+   * FIFO, a device or an oversized file at the entry path is a miss (see read-entry.ts).
+   */
   async get(key: string): Promise<string | undefined> {
     const file = entryPath(this.dir, key);
     try {
-      const text = await readFile(file, "utf8");
+      const text = await readEntryFile(file);
       // Editors on some platforms add a byte order mark; JSON.parse rejects it.
-      return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      return text?.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     } catch (error) {
       const code = codeOf(error);
       if (code === "ENOENT") return undefined;
