@@ -20,6 +20,12 @@ export interface AttemptContext {
   reason: RefreshReason;
   /** Callers wait with nothing usable: the STS call may use the SDK's quick retries. */
   callersWaiting: boolean;
+  /**
+   * The next-attempt time this attempt has waited for: a shared record asking for no more
+   * is not a reason to wait again (it matters when a test clock is frozen and the wait
+   * ended in real time).
+   */
+  waitedFor: number | undefined;
   /** Keys a service rejected (Session.invalidate): a cache entry holding one is a miss. */
   rejected: ReadonlySet<string>;
   /** The plan after `error`, given usable credentials or a failure count found in the cache. */

@@ -239,6 +239,7 @@ export class RefreshEngine {
     const attempt: AttemptContext = {
       reason,
       callersWaiting: usableUntil() === undefined,
+      waitedFor: this.#failure?.nextAttemptAt,
       rejected: this.#rejected,
       plan: (error, found = {}) => {
         const until = Math.max(usableUntil() ?? 0, found.usableUntil ?? 0);

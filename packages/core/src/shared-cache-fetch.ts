@@ -137,7 +137,11 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
     }
     if (share) {
       const record = await io.get(failureKey(key));
-      if (record !== UNAVAILABLE) seen.failure = parseFailureRecord(record, roleArn, t);
+      const failure = record === UNAVAILABLE ? undefined : parseFailureRecord(record, roleArn, t);
+      if (failure && failure.nextAttemptAt <= (attempt.waitedFor ?? Number.NEGATIVE_INFINITY)) {
+        failure.active = false; // the backoff this attempt has already waited out
+      }
+      seen.failure = failure;
     }
     return seen;
   };
