@@ -316,8 +316,28 @@ export function runCacheConformance(
 
 export {
   type Fleet,
+  type FleetClock,
+  type FleetProviderContext,
   type FleetReply,
   type FleetRequest,
+  type FleetResolveOptions,
   type FleetWorkerConfig,
   startFleet,
 } from "./fleet.js";
+export {
+  type DeniedResult,
+  type OutageOptions,
+  type OutageResult,
+  runDenied,
+  runOutage,
+  runSlow,
+  runThrottled,
+  SimClock,
+  type SlowResult,
+  STORM_ROLES,
+  type StormFleet,
+  type StormFleetOptions,
+  startStormFleet,
+  THROTTLED_AT_60X,
+  type ThrottledResult,
+} from "./storms.js";

@@ -32,7 +32,7 @@ export interface AssumeRoleBehaviour {
   refresh?: RefreshOptions;
   /**
    * Cross-process lock: wait at most `waitMs` for another process's refresh (default: the
-   * caller's `refresh.maxWaitSeconds`, 60 s); lease `ttlMs` (default 10000), renewed while
+   * caller's `refresh.maxWaitSeconds`, 120 s); lease `ttlMs` (default 10000), renewed while
    * the holder's STS call runs if the cache's lock can renew.
    */
   lock?: Partial<LockOptions>;

@@ -90,12 +90,20 @@ export class CacheIo {
     await this.#run(key, "unlock", () => release(), { evenIfHung: true });
   }
 
-  /** Extend a lease; false when the lock was lost (reported), undefined when it cannot say. */
-  async renew(key: string, release: ReleaseLock): Promise<boolean | undefined> {
+  /**
+   * Extend a lease; false when the lock was lost (reported while `held()` still says we
+   * hold it: a renewal that crosses our own release is not news), undefined when unknown.
+   */
+  async renew(
+    key: string,
+    release: ReleaseLock,
+    held: () => boolean,
+  ): Promise<boolean | undefined> {
     const renew = release.renew;
     if (!renew) return undefined;
     const renewed = await this.#run(key, "renew", () => renew.call(release), { evenIfHung: true });
-    if (renewed === false) this.#report(key, "renew", new Error("the lock was taken over"));
+    if (renewed === false && held())
+      this.#report(key, "renew", new Error("the lock was taken over"));
     return renewed === undefined ? undefined : renewed !== false;
   }
 
@@ -188,18 +196,19 @@ export function holdLease(
   ttlMs: number,
 ): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let released: Promise<void> | undefined;
+  const held = () => released === undefined;
   if (release.renew && ttlMs > 0) {
     timer = setInterval(
       () => {
-        io.renew(key, release).then((held) => {
-          if (held === false) clearInterval(timer); // taken over: nothing left to renew
+        io.renew(key, release, held).then((renewed) => {
+          if (renewed === false) clearInterval(timer); // taken over: nothing left to renew
         });
       },
       Math.max(10, ttlMs / 3),
     );
     timer.unref?.();
   }
-  let released: Promise<void> | undefined;
   return () => {
     clearInterval(timer);
     released ??= io.release(key, release);

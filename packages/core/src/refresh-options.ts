@@ -30,7 +30,11 @@ export interface RefreshOptions {
   coldBackoffSeconds?: readonly [number, number];
   /** A permanent failure (AccessDenied, …) is handed to every caller for this long. Default 5. */
   permanentFailureSeconds?: number;
-  /** A caller with no usable credentials waits at most this long for them. Default 60. */
+  /**
+   * A caller with no usable credentials waits at most this long (real time) for the
+   * fleet's attempts, then gets the last error. Default 120: long enough for 20 throttles
+   * in a row with the SDK's 3 attempts each (7 attempts, about a minute of backoff).
+   */
   maxWaitSeconds?: number;
   /**
    * Share a failed refresh and its next attempt through the cache, so a fleet backs off
@@ -97,7 +101,7 @@ export function resolveRefreshOptions(
     backoffMs: range("backoffSeconds", [300_000, 600_000]),
     coldBackoffMs: range("coldBackoffSeconds", [1000, 30_000]),
     permanentMs: ms("permanentFailureSeconds", 5000, 0.001) as number,
-    maxWaitMs: ms("maxWaitSeconds", 60_000, 0.001) as number,
+    maxWaitMs: ms("maxWaitSeconds", 120_000, 0.001) as number,
     shareFailures: options.shareFailures ?? true,
     random: options.random ?? Math.random,
   };

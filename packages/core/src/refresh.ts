@@ -138,9 +138,25 @@ interface Held {
 
 interface Failure extends FailurePlan {
   error: Error;
-  /** The same moment in real time: a frozen test clock must not make a backoff endless. */
-  dueReal: number;
+  /** nextAttemptAt as a Moment. */
+  due: Moment;
 }
+
+/**
+ * A moment in STS time, and the same moment in real time: whichever comes first. Clocks
+ * that tests freeze or run fast stay correct: a frozen one cannot make a wait endless.
+ */
+interface Moment {
+  at: number;
+  real: number;
+}
+const momentIn = (now: number, ms: number): Moment => ({
+  at: now + ms,
+  real: performance.now() + ms,
+});
+const reached = (m: Moment, now: number) => now >= m.at || performance.now() >= m.real;
+/** `a` comes after `b` whichever clock runs. */
+const after = (a: Moment, b: Moment) => a.at > b.at && a.real > b.real;
 
 /** Single-flight, window-aware credential memoization for one assumed-role session. */
 export class RefreshEngine {
@@ -165,7 +181,7 @@ export class RefreshEngine {
 
     // Advisory: keep serving; one background attempt when the backoff allows it.
     if (held && now < held.mustRefreshAt) {
-      if (!this.#inflight && this.#attemptDue(now)) void this.#attempt("advisory");
+      if (!this.#inflight && this.#attemptDue()) void this.#attempt("advisory");
       return held.settled;
     }
 
@@ -174,47 +190,55 @@ export class RefreshEngine {
   }
 
   async #waitForCredentials(reason: RefreshReason): Promise<ExpiringIdentity> {
-    // Real time, like the lock wait: a frozen test clock must not make the wait endless.
-    const deadline = performance.now() + this.#o.policy.maxWaitMs;
+    const { now, policy } = this.#o;
+    const deadline = momentIn(now(), policy.maxWaitMs);
     let attempted = false;
     for (;;) {
-      const now = this.#o.now();
       const held = this.#held;
-      if (held && now < held.mustRefreshAt) return held.identity;
-      const usable = held && now < held.usableUntil ? held.identity : undefined;
+      if (held && now() < held.mustRefreshAt) return held.identity;
+      const usable = held && now() < held.usableUntil ? held.identity : undefined;
       const failure = this.#failure;
 
-      if (this.#inflight || this.#attemptDue(now)) {
+      if (this.#inflight || this.#attemptDue()) {
         if (attempted && !failure) {
           // An attempt succeeded, yet its credentials are not fresh: never loop on STS.
           if (usable) return usable;
           throw new Error(`Credentials for ${this.#o.roleArn} expired before they could be used`);
         }
         attempted = true;
-        if (!(await settlesBefore(this.#attempt(reason), deadline))) throw this.#gaveUp();
+        const attempt = this.#attempt(reason);
+        let settled = false;
+        void attempt.then(() => {
+          settled = true;
+        });
+        await waitFor(() => settled || reached(deadline, now()), deadline, attempt);
+        if (!settled) throw this.#gaveUp();
         continue;
       }
 
       // Backing off after a failure: static stability, fail fast, or wait for the next attempt.
       if (usable) return usable;
-      if (!failure || failure.permanent || failure.dueReal > deadline) throw this.#gaveUp();
-      await this.#untilDue(failure, deadline);
+      if (
+        !failure ||
+        failure.permanent ||
+        after(failure.due, deadline) ||
+        reached(deadline, now())
+      ) {
+        throw this.#gaveUp();
+      }
+      const due = failure.due;
+      const over = () =>
+        this.#failure !== failure || reached(due, now()) || reached(deadline, now());
+      await waitFor(over, {
+        at: Math.min(due.at, deadline.at),
+        real: Math.min(due.real, deadline.real),
+      });
     }
   }
 
   /** True when no failure holds the next attempt back. */
-  #attemptDue(now: number): boolean {
-    const f = this.#failure;
-    return !f || now >= f.nextAttemptAt || performance.now() >= f.dueReal;
-  }
-
-  /** Wait (in short real-time slices, for clocks that run fast) until `failure` is due. */
-  async #untilDue(failure: Failure, deadline: number): Promise<void> {
-    while (this.#failure === failure && !this.#attemptDue(this.#o.now())) {
-      const left = Math.min(failure.dueReal, deadline) - performance.now();
-      if (left <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, left)));
-    }
+  #attemptDue(): boolean {
+    return !this.#failure || reached(this.#failure.due, this.#o.now());
   }
 
   /** The error a caller gets when it stops waiting. */
@@ -284,8 +308,8 @@ export class RefreshEngine {
       this.#hold(fallback);
     }
     this.#consecutive = plan.consecutive;
-    const dueReal = performance.now() + Math.max(0, plan.nextAttemptAt - now);
-    this.#failure = { ...plan, error, dueReal };
+    const due = momentIn(now, Math.max(0, plan.nextAttemptAt - now));
+    this.#failure = { ...plan, error, due };
     const held = this.#held;
     const serving = held && now < held.usableUntil ? new Date(held.usableUntil) : undefined;
     this.#o.emit({
@@ -332,15 +356,21 @@ export class RefreshEngine {
   }
 }
 
-/** True if `work` settles before the real-time `deadline`. */
-function settlesBefore(work: Promise<void>, deadline: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()));
-    work.then(() => {
-      clearTimeout(timer);
-      resolve(true);
+/**
+ * Poll `done` in short real-time slices (a test clock may run fast) until it holds or
+ * `limit` passes in real time; `wake` ends a slice early.
+ */
+async function waitFor(done: () => boolean, limit: Moment, wake?: Promise<void>): Promise<void> {
+  while (!done()) {
+    const left = limit.real - performance.now();
+    if (left <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const slice = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.min(50, left));
     });
-  });
+    await (wake ? Promise.race([slice, wake]) : slice);
+    clearTimeout(timer);
+  }
 }
 
 function asError(error: unknown): Error {
