@@ -31,9 +31,10 @@ export interface RefreshOptions {
   /** A permanent failure (AccessDenied, …) is handed to every caller for this long. Default 5. */
   permanentFailureSeconds?: number;
   /**
-   * A caller with no usable credentials waits at most this long (real time) for the
-   * fleet's attempts, then gets the last error. Default 120: long enough for 20 throttles
-   * in a row with the SDK's 3 attempts each (7 attempts, about a minute of backoff).
+   * A caller with no usable credentials waits at most this long (by the clock or in real
+   * time, whichever ends first) for the fleet's attempts, then gets the last error.
+   * Default 120: long enough for 20 throttles in a row with the SDK's 3 attempts each
+   * (7 attempts, about a minute of backoff).
    */
   maxWaitSeconds?: number;
   /**
