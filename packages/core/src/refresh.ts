@@ -30,6 +30,7 @@
  */
 import { AssumeRoleError, isPermanentFailure } from "./errors.js";
 import type { AssumeRoleEvent, RefreshReason } from "./events.js";
+import { after, type Moment, momentIn, reached, waitFor } from "./moment.js";
 import {
   type AttemptContext,
   type ExpiringIdentity,
@@ -141,22 +142,6 @@ interface Failure extends FailurePlan {
   /** nextAttemptAt as a Moment. */
   due: Moment;
 }
-
-/**
- * A moment in STS time, and the same moment in real time: whichever comes first. Clocks
- * that tests freeze or run fast stay correct: a frozen one cannot make a wait endless.
- */
-interface Moment {
-  at: number;
-  real: number;
-}
-const momentIn = (now: number, ms: number): Moment => ({
-  at: now + ms,
-  real: performance.now() + ms,
-});
-const reached = (m: Moment, now: number) => now >= m.at || performance.now() >= m.real;
-/** `a` comes after `b` whichever clock runs. */
-const after = (a: Moment, b: Moment) => a.at > b.at && a.real > b.real;
 
 /** Single-flight, window-aware credential memoization for one assumed-role session. */
 export class RefreshEngine {
@@ -353,23 +338,6 @@ export class RefreshEngine {
     // A long backoff was planned around credentials that are now gone.
     if (this.#failure && !this.#failure.permanent) this.#failure = undefined;
     return true;
-  }
-}
-
-/**
- * Poll `done` in short real-time slices (a test clock may run fast) until it holds or
- * `limit` passes in real time; `wake` ends a slice early.
- */
-async function waitFor(done: () => boolean, limit: Moment, wake?: Promise<void>): Promise<void> {
-  while (!done()) {
-    const left = limit.real - performance.now();
-    if (left <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const slice = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.min(50, left));
-    });
-    await (wake ? Promise.race([slice, wake]) : slice);
-    clearTimeout(timer);
   }
 }
 
