@@ -6,6 +6,7 @@
 import {
   type AssumeRoleEvent,
   ClockSkewError,
+  MemoryCache,
   Session,
   type SessionOptions,
 } from "@assume-role-lib/core";
@@ -69,6 +70,24 @@ describe.each([
     expect(next.accessKeyId).not.toBe(first.accessKeyId);
     expect(await accepted(next)).toBe(true);
     expect(calls()).toBe(2);
+  });
+});
+
+describe("a shared entry read before any STS answer", () => {
+  it("expiring further ahead than its lifetime means this clock is behind: a miss, then 1 call", async () => {
+    const cache = new MemoryCache();
+    const right = rootSession(sts).assumeRole(role("Demo"), { cache });
+    const written = await right.credentials(); // 60 min left, by STS's clock
+    const log = new EventLog();
+    const behind = rootSession({ ...sts, now: () => sts.now() - 50 * MIN }, log).assumeRole(
+      role("Demo"),
+      { cache, refresh: { jitterSeconds: 0 } },
+    );
+    const creds = await behind.credentials();
+    expect(log.of("cache-miss")[0]?.why).toBe("implausible");
+    expect(creds.accessKeyId).not.toBe(written.accessKeyId);
+    expect(calls()).toBe(2);
+    expect(Math.abs((log.of("clock-skew")[0]?.skewMs ?? 0) + 50 * MIN)).toBeLessThan(2000);
   });
 });
 
