@@ -1,3 +1,9 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 // Side-by-side measurement helpers shared by the benchmarks. Timings on a shared 2-core
 // machine are noisy, so candidates run interleaved (A, B, A, B, …) and we report medians
 // and ratios measured in the same run, never a single absolute time.
@@ -49,3 +55,51 @@ export const fmtNs = (ns) =>
     : ns >= 1e3
       ? `${(ns / 1e3).toFixed(2)} µs`
       : `${ns.toFixed(0)} ns`;
+
+// ---- a throwaway redis-server on a free loopback port ------------------------------------
+/** A throwaway redis-server on a free loopback port: `{ url, stop() }`. */
+export async function startRedis(binary = "redis-server") {
+  const port = await new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port: p } = server.address();
+      server.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), "keyv-cache-bench-"));
+  const child = spawn(
+    binary,
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ],
+    { stdio: "ignore" },
+  );
+  const stop = () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stop);
+  for (let i = 0; ; i++) {
+    const up = await new Promise((resolve) => {
+      const socket = new Socket();
+      socket.once("error", () => resolve(false));
+      socket.connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+    });
+    if (up) break;
+    if (i > 200) throw new Error("redis-server did not start");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop };
+}

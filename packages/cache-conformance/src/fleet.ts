@@ -13,17 +13,57 @@ export interface FleetWorkerConfig {
   credentials: { accessKeyId: string; secretAccessKey: string };
   roleArn: string;
   assumeRoleOptions?: Record<string, unknown>;
+  /**
+   * More sessions, by name, for requests that name one (`session`); each has its own role
+   * and options on top of `assumeRoleOptions`. Built on first use.
+   */
+  sessions?: Record<string, { roleArn: string; assumeRoleOptions?: Record<string, unknown> }>;
   /** Module (absolute path or package name) exporting the cache factory. */
   cacheModule: string;
   /** Name of the exported factory: `(cacheArgs) => cache` (may be async). */
   cacheExport: string;
   cacheArgs?: unknown;
   maxAttempts?: number;
+  /**
+   * Replace the library's session with another credential provider (a baseline to compare
+   * with): a module exporting `factory(context)` that returns `() => Promise<identity>`.
+   */
+  provider?: { module: string; export: string };
+}
+
+/** What a provider factory (FleetWorkerConfig.provider) gets. */
+export interface FleetProviderContext {
+  config: FleetWorkerConfig;
+  roleArn: string;
+  assumeRoleOptions: Record<string, unknown>;
+  /** The worker's clock (simulated time when the parent warps it). */
+  clock: () => number;
+}
+
+/**
+ * The worker's clock: `epochMs + (now − epochMs) × rate + offsetMs`, so a test can run
+ * simulated time faster than real time (rate > 1) and jump it (offset). Sticky: a request
+ * without one keeps the last.
+ */
+export interface FleetClock {
+  epochMs: number;
+  rate: number;
+  offsetMs: number;
 }
 
 /** A request to a worker. */
 export type FleetRequest =
-  | { op: "resolve"; id: string; count: number; concurrency?: number; clockOffsetMs?: number }
+  | {
+      op: "resolve";
+      id: string;
+      count: number;
+      concurrency?: number;
+      /** Shorthand for a clock of rate 1 with this offset. */
+      clockOffsetMs?: number;
+      clock?: FleetClock;
+      /** A session of `FleetWorkerConfig.sessions`; default the main one. */
+      session?: string;
+    }
   | { op: "exit" };
 
 /** A worker's answer to one `resolve`. */
@@ -32,18 +72,26 @@ export interface FleetReply {
   ok: boolean;
   accessKeyIds: string[];
   errors: string[];
+  /** The error code (AssumeRoleError.code) or name of each error, in order. */
+  errorCodes: string[];
+  /** Event counts of the session asked, since it was built. */
   events: Record<string, number>;
+}
+
+/** What every worker is asked in one round. */
+export interface FleetResolveOptions {
+  count: number;
+  concurrency?: number;
+  clockOffsetMs?: number;
+  clock?: FleetClock;
+  session?: string;
 }
 
 /** A running fleet. */
 export interface Fleet {
   workers: ChildProcess[];
   /** Every worker resolves credentials `count` times with `concurrency` callers at once. */
-  resolveAll(options: {
-    count: number;
-    concurrency?: number;
-    clockOffsetMs?: number;
-  }): Promise<FleetReply[]>;
+  resolveAll(options: FleetResolveOptions): Promise<FleetReply[]>;
   /** Ask the workers to exit and wait for them (kills stragglers after 5 s). */
   close(): Promise<void>;
 }
@@ -95,19 +143,9 @@ export async function startFleet(size: number, config: FleetWorkerConfig): Promi
   );
   return {
     workers,
-    resolveAll: ({ count, concurrency, clockOffsetMs }) => {
+    resolveAll: (options) => {
       const id = `r${seq++}`;
-      return Promise.all(
-        workers.map((w) =>
-          ask(w, {
-            op: "resolve",
-            id,
-            count,
-            ...(concurrency !== undefined ? { concurrency } : {}),
-            ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
-          }),
-        ),
-      );
+      return Promise.all(workers.map((w) => ask(w, { op: "resolve", id, ...options })));
     },
     close: async () => {
       await Promise.all(

@@ -10,6 +10,8 @@
 import {
   type CacheEntry,
   type CredentialCache,
+  type FailureRecord,
+  failureKey,
   parseCacheEntry,
   type ReleaseLock,
 } from "@assume-role-lib/core";
@@ -194,6 +196,35 @@ export function runCacheConformance(
       }
     });
 
+    it("stores the fleet's failure record beside an entry, and keeps them apart", async () => {
+      const { cache } = await open();
+      const key = freshKey();
+      const entry = sampleEntry();
+      const at = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const record: FailureRecord = {
+        RefreshFailure: {
+          Code: "Throttling",
+          Message: "Rate exceeded",
+          StatusCode: 400,
+          Retryable: true,
+          NextAttemptAt: at,
+          Consecutive: 2,
+          Expiration: at,
+        },
+      };
+      await cache.set(key, entry);
+      await cache.set(failureKey(key), record);
+      const read = await cache.get(failureKey(key));
+      const doc =
+        typeof read === "string" || Buffer.isBuffer(read) ? JSON.parse(String(read)) : read;
+      expect(doc).toEqual(record);
+      expect(parseCacheEntry(await cache.get(key))?.Credentials.AccessKeyId).toBe(
+        entry.Credentials.AccessKeyId,
+      );
+      expect(await cache.delete(failureKey(key))).toBe(true);
+      expect(await cache.has(key)).toBe(true);
+    });
+
     it("stores an expired entry or drops it, and either way it does not parse as fresh", async () => {
       const { cache } = await open();
       const key = freshKey();
@@ -257,14 +288,39 @@ export function runCacheConformance(
         expect(await cache.lock?.(key, { waitMs: 300, ttlMs: 10_000 })).toBeUndefined();
         await next?.();
       });
+
+      it("renew, where offered, keeps a live holder's lease beyond its ttl", async (ctx) => {
+        const { cache } = await open();
+        const key = freshKey();
+        const held = await cache.lock?.(key, { waitMs: 1000, ttlMs: 1500 });
+        if (!held?.renew) {
+          await held?.();
+          ctx.skip(); // the lock has no renewal: it expires after ttlMs, as tested above
+          return;
+        }
+        // Renewed every 500 ms for 3 s: twice the ttl, and nobody else gets in.
+        for (let i = 0; i < 6; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          expect(await held.renew()).toBe(true);
+        }
+        expect(await cache.lock?.(key, { waitMs: 300, ttlMs: 10_000 })).toBeUndefined();
+        await held();
+        expect(await held.renew()).toBe(false); // released: nothing to renew
+        const next = await cache.lock?.(key, { waitMs: 2000, ttlMs: 10_000 });
+        expect(next).toBeTypeOf("function");
+        await next?.();
+      });
     }
   });
 }
 
 export {
   type Fleet,
+  type FleetClock,
+  type FleetProviderContext,
   type FleetReply,
   type FleetRequest,
+  type FleetResolveOptions,
   type FleetWorkerConfig,
   startFleet,
 } from "./fleet.js";
@@ -279,3 +335,20 @@ export {
   runAs,
   tempDirOwnedBy,
 } from "./os-users.js";
+export {
+  type DeniedResult,
+  type OutageOptions,
+  type OutageResult,
+  runDenied,
+  runOutage,
+  runSlow,
+  runThrottled,
+  SimClock,
+  type SlowResult,
+  STORM_ROLES,
+  type StormFleet,
+  type StormFleetOptions,
+  startStormFleet,
+  THROTTLED_AT_60X,
+  type ThrottledResult,
+} from "./storms.js";

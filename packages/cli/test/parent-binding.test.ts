@@ -65,7 +65,11 @@ it("mallory gets AccessDenied before and after alice filled the default cache", 
   const aliceKeys = JSON.parse(forAlice.stdout) as { AccessKeyId: string };
   // The default cache is the AWS CLI's directory under HOME.
   const entries = readdirSync(join(home.home, ".aws", "cli", "cache"));
-  expect(entries.filter((n) => n.endsWith(".json"))).toHaveLength(1);
+  // Alice's entry, and mallory's failure record: bound to mallory, so alice ignored it.
+  expect(entries.filter((n) => n.endsWith(".json")).sort()).toEqual([
+    expect.stringMatching(/^[0-9a-f]{40}\.json$/),
+    expect.stringMatching(/^[0-9a-f]{40}\.refresh-failure\.json$/),
+  ]);
 
   const after = await credentialProcess("mallory");
   expect(after.code).toBe(4);

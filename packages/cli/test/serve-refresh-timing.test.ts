@@ -82,7 +82,9 @@ describe("served credentials outlive the clients' refresh windows", () => {
     const parent = root.assumeRole(ROLE_ARN("RoleA"));
     running = await serveInProcess(sts, ROLE_ARN("RoleB"), { parent });
     const { least, keys } = await walk(running, 3 * HOUR, 30_000);
-    expect(least).toBeGreaterThanOrEqual(SERVED_MINIMUM_SECONDS);
+    // The child's background refresh waits for the parent's own (chained) refresh, so one
+    // more 30 s step can pass before it lands: still well beyond botocore's 15 minutes.
+    expect(least).toBeGreaterThanOrEqual(SERVED_MINIMUM_SECONDS - 60);
     expect(keys.size).toBeGreaterThanOrEqual(5);
   });
 
@@ -139,7 +141,7 @@ describe("a refresh in flight", () => {
 });
 
 describe("during an STS outage (static stability)", () => {
-  it("serves the current credentials until 5 minutes before they expire, then 503; recovers", async () => {
+  it("serves the current credentials until 30 s before they expire (static stability), then 503; recovers", async () => {
     running = await serveInProcess(sts, ROLE_ARN("Demo"));
     const first = await secondsLeft(running);
     sts.faults.serverErrorNext(1_000_000, 503, { action: "AssumeRole" });
@@ -152,10 +154,14 @@ describe("during an STS outage (static stability)", () => {
       expect(during.left).toBe(leftMinutes * 60);
     }
     sts.clock.set(first.expiration - 4 * MIN);
+    expect((await secondsLeft(running)).key).toBe(first.key);
+    sts.clock.set(first.expiration - 20_000);
     const refused = await httpGet(running.server.url, { Authorization: running.token });
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body)).toMatchObject({ Code: "CredentialsUnavailable" });
     sts.faults.clear();
+    // The next attempt comes after the core's backoff (at most 30 s with nothing held).
+    sts.clock.advance(31_000);
     const after = await secondsLeft(running);
     expect(after.key).not.toBe(first.key);
     expect(after.left).toBeGreaterThan(55 * 60);

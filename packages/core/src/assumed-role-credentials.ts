@@ -3,7 +3,7 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { generateSessionName } from "./arns.js";
 import { checkBehaviour, MAX_TIMER_MS } from "./behaviour-options.js";
 import type { CredentialCache, LockOptions } from "./cache.js";
-import type { CacheEntry } from "./cache-entry.js";
+import type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
 import { cacheKey } from "./cache-key.js";
 import { checkEntry } from "./entry-trust.js";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
@@ -22,9 +22,10 @@ import {
   type ParentBindingMode,
   type PrincipalStore,
 } from "./parent-binding.js";
-import { RefreshEngine, type RefreshOptions, RefreshWindows } from "./refresh.js";
+import { RefreshEngine, type RefreshOptions, RefreshPolicy } from "./refresh.js";
 import { sharedCacheFetch } from "./shared-cache-fetch.js";
 import { callAssumeRole } from "./sts-call.js";
+import { StsTime } from "./sts-time.js";
 
 /** How `assumeRole()` behaves, beyond the AssumeRole parameters. */
 export interface AssumeRoleBehaviour {
@@ -37,10 +38,20 @@ export interface AssumeRoleBehaviour {
    * in-process cache by accident: the key does not include the parent.)
    */
   cache?: CredentialCache;
-  /** Refresh windows and jitter. */
+  /** Refresh windows, jitter, backoff and waits (see docs/refresh.md). */
   refresh?: RefreshOptions;
-  /** Cross-process lock: wait at most `waitMs` (default 15000); lease `ttlMs` (default 10000). */
+  /**
+   * Cross-process lock: wait at most `waitMs` for another process's refresh (default: the
+   * caller's `refresh.maxWaitSeconds`, 120 s); lease `ttlMs` (default 10000), renewed while
+   * the holder's STS call runs if the cache's lock can renew.
+   */
   lock?: Partial<LockOptions>;
+  /**
+   * Deadline of each cache get, set, delete, unlock and lease renewal, and of each lock
+   * attempt beyond its wait, in ms. Past it the cache is skipped for the rest of that
+   * refresh, as if it had failed. Default 5000.
+   */
+  cacheTimeoutMs?: number;
   /** Extra config for the STS client that calls AssumeRole (endpoint, retries, …). */
   stsClientConfig?: STSClientConfig;
   /** Milliseconds since the epoch; tests drive time with it. Default Date.now. */
@@ -71,6 +82,7 @@ export const ASSUME_ROLE_OPTION_KEYS: ReadonlySet<string> = new Set([
   "cache",
   "refresh",
   "lock",
+  "cacheTimeoutMs",
   "stsClientConfig",
   "clock",
   "onEvent",
@@ -83,6 +95,8 @@ export interface ParentContext {
   credentials: AwsCredentialIdentityProvider;
   /** The region the STS call is made in: the parent's. */
   region: () => Promise<string | undefined>;
+  /** The parent is itself an assumed role: STS caps a chained session at one hour. */
+  chained?: boolean;
   /** The parent's principal when it is known without asking STS (an assumed-role parent). */
   principal?: string | undefined;
 }
@@ -93,7 +107,12 @@ export interface AssumedRoleCredentials {
   engine: RefreshEngine;
   request: Readonly<NormalizedRequest>;
   cacheKey: string;
+  /** Drop rejected credentials here and in the shared cache (see Session.invalidate). */
+  invalidate(accessKeyId?: string): Promise<void>;
 }
+
+/** STS refuses a role-chained DurationSeconds above one hour. */
+const CHAINED_MAX_SECONDS = 3600;
 
 /**
  * Build the credential provider for one assumed role. Throws AssumeRoleValidationError
@@ -116,23 +135,43 @@ export function createAssumedRoleCredentials(
   // Generated once per session and reused on every refresh, as botocore does; left out of
   // the cache key so that a new process still hits the entry an earlier one wrote.
   if (generated) request.RoleSessionName = generateSessionName(clock());
+  if (validate && parent.chained && (request.DurationSeconds ?? 0) > CHAINED_MAX_SECONDS) {
+    throw new AssumeRoleValidationError(roleArn, [
+      {
+        field: "DurationSeconds",
+        message: `must be at most ${CHAINED_MAX_SECONDS} when the parent is an assumed role (role chaining)`,
+      },
+    ]);
+  }
   const key = cacheKey(request, { generatedSessionName: generated });
+  const policy = new RefreshPolicy(options.refresh, roleArn);
+  const lock = lockOptions(roleArn, options.lock, policy.maxWaitMs);
+  const cacheTimeoutMs = positiveMs(roleArn, "cacheTimeoutMs", options.cacheTimeoutMs, 5000);
+  const time = new StsTime(clock, (skewMs) => emit({ type: "clock-skew", roleArn, skewMs }));
 
-  let client: STSClient | undefined;
-  const stsClient = () => {
-    client ??= new STSClient({
+  // Two clients: one with the SDK's quick retries for callers who wait with nothing usable,
+  // one with a single attempt for refreshes nobody waits for (the backoff is their retry).
+  const clients: Partial<Record<"waiting" | "background", STSClient>> = {};
+  const stsClient = (callersWaiting: boolean) => {
+    const which = callersWaiting ? "waiting" : "background";
+    if (clients[which]) return clients[which];
+    const client = new STSClient({
       region: async () => (await parent.region()) ?? "us-east-1",
       // The SDK's default is no timeout at all: an STS endpoint that accepts and never
       // answers would hold the single in-flight refresh, and every waiter, for ever.
       // (requestTimeout alone only logs a warning: throwOnRequestTimeout makes it an error.)
+      // 30 s, like the other SDKs' socket timeouts: a slow STS is still an answer.
       requestHandler: {
         connectionTimeout: 3_000,
-        requestTimeout: 10_000,
+        requestTimeout: 30_000,
         throwOnRequestTimeout: true,
       },
       ...options.stsClientConfig,
+      ...(callersWaiting ? {} : { maxAttempts: 1 }),
       credentials: parent.credentials,
     });
+    time.attachTo(client);
+    clients[which] = client;
     return client;
   };
 
@@ -143,18 +182,18 @@ export function createAssumedRoleCredentials(
     return learnPrincipal(
       identity,
       async () => {
-        const { Arn } = await stsClient().send(new GetCallerIdentityCommand({}));
+        const { Arn } = await stsClient(false).send(new GetCallerIdentityCommand({}));
         if (!Arn) throw new Error("GetCallerIdentity returned no Arn");
         return Arn;
       },
       options.principalStore,
     );
   };
-  const trust = async (entry: Parameters<typeof checkEntry>[0]) => {
+  const trust = async (entry: ParsedCacheEntry) => {
     const why = checkEntry(entry, {
       roleArn,
       roleSessionName: generated ? undefined : request.RoleSessionName,
-      now: clock(),
+      now: time.now(),
     });
     if (why || binding === "off") return why;
     const bound = boundPrincipal(entry);
@@ -166,10 +205,8 @@ export function createAssumedRoleCredentials(
       ? entry
       : { ...entry, [BINDING_FIELD]: { ParentPrincipal: await parentPrincipal() } };
 
-  const windows = new RefreshWindows(options.refresh, roleArn);
-  const lock = lockOptions(roleArn, options.lock);
   const lifetimeSeconds = request.DurationSeconds ?? 3600;
-  const fetch = sharedCacheFetch({
+  const shared = sharedCacheFetch({
     roleArn,
     cache: options.cache,
     key,
@@ -178,30 +215,33 @@ export function createAssumedRoleCredentials(
       return held ? [held.secretAccessKey, held.sessionToken] : [];
     },
     lock,
+    cacheTimeoutMs,
     lifetimeSeconds,
-    isFresh: (expiration, lifetime) => clock() < windows.pointsFor(expiration, lifetime).refreshAt,
+    policy,
+    now: () => time.now(),
     trust,
     bind,
-    callSts: () =>
+    principal: async () => (binding === "off" ? undefined : parentPrincipal()),
+    callSts: (callersWaiting) =>
       callAssumeRole({
-        client: stsClient,
+        client: stsClient(callersWaiting),
         parentCredentials: parent.credentials,
         request,
         tokenCode,
         emit,
-        clock,
+        time,
       }),
     emit,
   });
   const engine = new RefreshEngine({
     roleArn,
-    fetch: async () => {
-      const fetched = await fetch();
+    fetch: async (attempt) => {
+      const fetched = await shared.fetch(attempt);
       redactInspect(fetched.identity);
       return fetched;
     },
-    windows,
-    clock,
+    policy,
+    now: () => time.now(),
     emit,
   });
   return {
@@ -209,11 +249,27 @@ export function createAssumedRoleCredentials(
     engine,
     request: Object.freeze({ ...request }),
     cacheKey: key,
+    invalidate: async (accessKeyId) => {
+      const rejected = accessKeyId ?? engine.peek()?.accessKeyId;
+      const dropped = engine.invalidate(rejected);
+      const sharedEntryRemoved = rejected ? await shared.invalidate(rejected) : false;
+      emit({
+        type: "credentials-invalidated",
+        roleArn,
+        accessKeyId: rejected,
+        dropped,
+        sharedEntryRemoved,
+      });
+    },
   };
 }
 
 /** Lock wait and lease, checked: a NaN wait would make the wait loop endless. */
-function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): LockOptions {
+function lockOptions(
+  roleArn: string,
+  given: Partial<LockOptions> | undefined,
+  defaultWaitMs: number,
+): LockOptions {
   const issues: ValidationIssue[] = [];
   const ms = (name: keyof LockOptions, fallback: number) => {
     const value = given?.[name] ?? fallback;
@@ -228,7 +284,14 @@ function lockOptions(roleArn: string, given: Partial<LockOptions> | undefined): 
     }
     return value;
   };
-  const result = { waitMs: ms("waitMs", 15_000), ttlMs: ms("ttlMs", 10_000) };
+  const result = { waitMs: ms("waitMs", defaultWaitMs), ttlMs: ms("ttlMs", 10_000) };
   if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
   return result;
+}
+
+/** A positive number of milliseconds, or the fallback when not given. */
+function positiveMs(roleArn: string, field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
+  throw new AssumeRoleValidationError(roleArn, [{ field, message: "must be a finite number > 0" }]);
 }

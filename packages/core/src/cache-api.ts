@@ -17,3 +17,5 @@ export type { MarkedMissReason } from "./miss-marker.js";
 export { CACHE_MISS_REASON } from "./miss-marker.js";
 export type { PythonJsonOptions } from "./python-json.js";
 export { PythonJsonError, pythonJsonDumps } from "./python-json.js";
+export type { FailureRecord } from "./shared-failure.js";
+export { documentExpiration, failureKey } from "./shared-failure.js";

@@ -1,15 +1,31 @@
 import type { CacheEntry } from "./cache-entry.js";
+import type { FailureRecord } from "./shared-failure.js";
 
 /** Options the core passes to {@link CredentialCache.lock}. */
 export interface LockOptions {
   /** Give up waiting after this long; the core then calls STS without the lock. */
   waitMs: number;
-  /** A holder that dies keeps the lock at most this long (stale time / lease TTL). */
+  /**
+   * The lease: a holder that dies keeps the lock at most this long (stale time / lease
+   * TTL). A live holder whose work takes longer renews it (see {@link ReleaseLock.renew}).
+   */
   ttlMs: number;
 }
 
-/** Releases a lock. Releasing twice, or after the lease expired, is harmless. */
-export type ReleaseLock = () => void | Promise<void>;
+/**
+ * Releases a lock. Releasing twice, or after the lease expired, is harmless.
+ *
+ * A lock may also offer `renew()`: extend the lease to `ttlMs` from now, resolving true
+ * while this holder still has the lock and false once another holder took it over. The
+ * core calls it every third of `ttlMs` while its STS call runs, so a slow STS does not
+ * hand the lock to a waiter (and a second STS call). Locks without it simply expire after
+ * `ttlMs`; a plain function is a valid release handle.
+ */
+export interface ReleaseLock {
+  (): void | Promise<void>;
+  /** Extend the lease to `ttlMs` from now; false when the lock is no longer ours. */
+  renew?(): boolean | Promise<boolean>;
+}
 
 /**
  * The cache interface: Map-like, each method sync or async, so a plain `new Map()` is a
@@ -19,8 +35,12 @@ export type ReleaseLock = () => void | Promise<void>;
 export interface CredentialCache {
   /** The value stored under `key` (any shape: the core parses it), or undefined/null. */
   get(key: string): unknown;
-  /** Store an entry document under `key`. */
-  set(key: string, value: CacheEntry): unknown;
+  /**
+   * Store a document under `key`: an entry, or (under `failureKey(key)`) the record of a
+   * failed refresh that the fleet shares. A TTL store can keep either until
+   * `documentExpiration(value)`.
+   */
+  set(key: string, value: CacheEntry | FailureRecord): unknown;
   /** Whether anything is stored under `key`. */
   has(key: string): boolean | Promise<boolean>;
   /** Remove `key`; true when something was removed. */
@@ -73,9 +93,16 @@ export class LocalLocks {
       else this.#held.delete(key);
     };
     // The lease bounds how long a holder that never releases (a bug, a hung await) blocks others.
-    const lease = setTimeout(release, ttlMs);
+    let lease = setTimeout(release, ttlMs);
     lease.unref?.();
-    return release;
+    const renew = () => {
+      if (released) return false;
+      clearTimeout(lease);
+      lease = setTimeout(release, ttlMs);
+      lease.unref?.();
+      return true;
+    };
+    return Object.assign(release, { renew });
   }
 }
 
@@ -92,7 +119,7 @@ export class MemoryCache implements CredentialCache {
     return this.#entries.get(key);
   }
   /** {@inheritDoc CredentialCache.set} */
-  set(key: string, value: CacheEntry): void {
+  set(key: string, value: CacheEntry | FailureRecord): void {
     // A copy, so callers mutating their object cannot change what the cache holds.
     this.#entries.set(key, structuredClone(value));
   }

@@ -19,6 +19,10 @@ export type CacheMissReason =
   | "invalid"
   /** A valid entry too close to its Expiration for this session's windows. */
   | "expiring"
+  /** Holds a key a service rejected (see `Session.invalidate`). */
+  | "rejected"
+  /** Expires further ahead than its lifetime: the local clock is behind, not yet measured. */
+  | "implausible"
   /** Keys, secret, token or account id with characters or lengths AWS never issues. */
   | "bad-characters"
   /** An Expiration more than 12 hours (plus clock skew) ahead: STS issues no such thing. */

@@ -42,39 +42,101 @@ export class NoParentCredentialsError extends Error {
  * could help; never the request, the parent credentials or any secret.
  */
 export class AssumeRoleError extends Error {
-  override readonly name = "AssumeRoleError";
+  override readonly name: string = "AssumeRoleError";
   readonly roleArn: string;
   /** STS's error code (`AccessDenied`, `Throttling`, …) or the network error's code. */
   readonly code: string;
   readonly statusCode: number | undefined;
+  /**
+   * True when a later attempt may succeed (throttling, 5xx, timeouts, network errors): the
+   * refresh engine backs off and tries again. False for errors that a retry cannot fix
+   * (see {@link isPermanentFailure}): they fail fast and are remembered for a few seconds.
+   */
   readonly retryable: boolean;
   readonly requestId: string | undefined;
+  /** The message STS (or the network layer) gave, without the role and code around it. */
+  readonly detail: string;
 
   constructor(
     roleArn: string,
-    details: { code: string; message: string; statusCode?: number; requestId?: string },
+    details: {
+      code: string;
+      message: string;
+      statusCode?: number;
+      requestId?: string;
+      retryable?: boolean;
+    },
   ) {
     super(`AssumeRole failed for ${roleArn}: [${details.code}] ${details.message}`);
     this.roleArn = roleArn;
     this.code = details.code;
+    this.detail = details.message;
     this.statusCode = details.statusCode;
     this.requestId = details.requestId;
     this.retryable =
-      details.statusCode === undefined ||
-      details.statusCode >= 500 ||
-      RETRYABLE_CODES.has(details.code);
+      details.retryable ??
+      (details.statusCode === undefined ||
+        details.statusCode >= 500 ||
+        RETRYABLE_STATUSES.has(details.statusCode) ||
+        RETRYABLE_CODES.has(details.code));
   }
 }
 
+/**
+ * Errors a later attempt can fix. Everything else with a 4xx status is the caller's
+ * problem, which is how the STS model marks AssumeRole's errors: `MalformedPolicyDocument`,
+ * `PackedPolicyTooLarge`, `RegionDisabledException` and `ExpiredTokenException` are client
+ * faults, as are the common `AccessDenied`, `ValidationError`, `InvalidClientTokenId`,
+ * `SignatureDoesNotMatch`, `IncompleteSignature`, `MissingAuthenticationToken`,
+ * `InvalidParameterValue` and `OptInRequired`.
+ */
 const RETRYABLE_CODES = new Set([
   "Throttling",
   "ThrottlingException",
   "RequestLimitExceeded",
   "TooManyRequestsException",
   "IDPCommunicationError",
+  "IDPCommunicationErrorException",
   "InternalFailure",
   "ServiceUnavailable",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
 ]);
+const RETRYABLE_STATUSES = new Set([408, 429]);
+
+/**
+ * The local clock is so far from STS's that credentials cannot be judged: STS refused a
+ * request signed at the local time, or returned credentials that look expired by it and
+ * sent no `Date` to correct with. `skewMs` is how far the local clock is ahead (negative:
+ * behind).
+ */
+export class ClockSkewError extends AssumeRoleError {
+  override readonly name = "ClockSkewError";
+  /** Local clock minus STS's clock, in milliseconds (positive: the local clock is ahead). */
+  readonly skewMs: number;
+
+  /** `retryable`: true when the next attempt is signed in STS time (the SDK corrected). */
+  constructor(roleArn: string, skewMs: number, detail: string, retryable: boolean) {
+    const minutes = Math.round(Math.abs(skewMs) / 60_000);
+    super(roleArn, {
+      code: "ClockSkew",
+      message: `the local clock is about ${minutes} min ${skewMs >= 0 ? "ahead of" : "behind"} STS (${detail}); fix the clock (NTP)`,
+      retryable,
+    });
+    this.skewMs = skewMs;
+  }
+}
+
+/**
+ * True for failures that another attempt in a few seconds would repeat: STS's client
+ * faults (see `AssumeRoleError.retryable`), missing parent credentials, invalid
+ * parameters, and errors of a TokenCode function. The engine fails those fast.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  if (error instanceof AssumeRoleError) return !error.retryable;
+  return true;
+}
 
 // Shapes of credentials, for texts that may quote ones we do not know (another cache
 // entry, a parent provider's config): access key ids by their AWS prefixes, and base64

@@ -5,6 +5,9 @@ import { scrub } from "./errors.js";
 /** Why a refresh started. */
 export type RefreshReason = "cold" | "advisory" | "mandatory";
 
+/** A cache operation the core performs (and reports failures of). */
+export type CacheOperation = "get" | "set" | "delete" | "lock" | "unlock" | "renew";
+
 /**
  * Everything the library reports. No event carries a SecretAccessKey or SessionToken;
  * `accessKeyId` (not secret) is there so refreshes can be correlated with CloudTrail.
@@ -23,21 +26,57 @@ export type AssumeRoleEvent =
       type: "refresh-failed";
       roleArn: string;
       reason: RefreshReason;
-      /** Thrown to callers (mandatory) or only reported and retried later (advisory). */
+      /** Callers get this error: no unexpired credentials were held, in memory or the cache. */
       thrown: boolean;
       error: Error;
+      /** A retry cannot fix it: it is remembered and handed out until `nextAttemptAt`. */
+      permanent: boolean;
+      /** No attempt (by this session, or with shared failures by the fleet) before this. */
+      nextAttemptAt: Date;
+      /** `sts`: this session's STS call failed; `fleet`: another process's, read from the cache. */
+      source: "sts" | "fleet";
+      /** Held credentials are served until then (30 s before they expire); absent if none. */
+      servingUntil?: Date;
     }
   | { type: "cache-hit"; roleArn: string; key: string }
-  | { type: "cache-miss"; roleArn: string; key: string; why: CacheMissReason }
+  | {
+      type: "cache-miss";
+      roleArn: string;
+      key: string;
+      /**
+       * `expiring`: inside its refresh window (still served if the refresh fails);
+       * `rejected`: holds a key a service rejected (see `Session.invalidate`);
+       * `implausible`: expires further ahead than its lifetime (the local clock is behind);
+       * the trust checks (entry-trust.ts): `bad-characters`, `expiration-out-of-range`,
+       * `role-mismatch`, `parent-mismatch`, `undecryptable`, `tampered`.
+       */
+      why: CacheMissReason;
+    }
   | {
       type: "cache-error";
       roleArn: string;
       key: string;
-      operation: "get" | "set" | "lock" | "unlock";
+      operation: CacheOperation;
       error: Error;
     }
   | { type: "lock-waited"; roleArn: string; key: string; waitedMs: number; acquired: boolean }
-  | { type: "sts-call"; roleArn: string; durationMs: number; ok: boolean; code?: string };
+  | { type: "sts-call"; roleArn: string; durationMs: number; ok: boolean; code?: string }
+  | {
+      type: "clock-skew";
+      roleArn: string;
+      /** Local clock minus STS's, measured from STS's `Date` header (0: within 10 s). */
+      skewMs: number;
+    }
+  | {
+      type: "credentials-invalidated";
+      roleArn: string;
+      /** The key a service rejected (undefined: whatever was held). */
+      accessKeyId: string | undefined;
+      /** The session dropped the credentials it held. */
+      dropped: boolean;
+      /** The shared cache entry held that key and was removed. */
+      sharedEntryRemoved: boolean;
+    };
 
 /** A function that receives events. Exceptions it throws are swallowed. */
 export type EventListener = (event: AssumeRoleEvent) => void;

@@ -12,6 +12,7 @@ export type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
 export { LocalLocks, MemoryCache } from "./cache.js";
 export type { CacheEntry, ParsedCacheEntry } from "./cache-entry.js";
 export { cacheEntrySchema, parseCacheEntry, toCacheEntry } from "./cache-entry.js";
+export { CacheTimeoutError } from "./cache-io.js";
 export type { CacheKeyArgs, CacheKeyOptions } from "./cache-key.js";
 export { cacheKey, cacheKeyText } from "./cache-key.js";
 export type { CacheMissReason } from "./entry-trust.js";
@@ -19,9 +20,11 @@ export type { ValidationIssue } from "./errors.js";
 export {
   AssumeRoleError,
   AssumeRoleValidationError,
+  ClockSkewError,
+  isPermanentFailure,
   NoParentCredentialsError,
 } from "./errors.js";
-export type { AssumeRoleEvent, EventListener, RefreshReason } from "./events.js";
+export type { AssumeRoleEvent, CacheOperation, EventListener, RefreshReason } from "./events.js";
 export { EVENTS_CHANNEL } from "./events.js";
 export { formatExpiration, parseExpiration } from "./expiration.js";
 export type { MemoizedProvider } from "./identity.js";
@@ -37,7 +40,8 @@ export type { MfaCodeProvider } from "./profile/mfa.js";
 export type { ProfileOptions } from "./profile/options.js";
 export type { PythonJsonOptions } from "./python-json.js";
 export { PythonJsonError, pythonJsonDumps } from "./python-json.js";
-export type { RefreshOptions } from "./refresh.js";
+export type { RefreshOptions } from "./refresh-options.js";
+export { REJECTED_CREDENTIALS_CODES } from "./rejected-credentials.js";
 export type {
   AssumeRoleOptions,
   ClientConstructor,
@@ -47,3 +51,5 @@ export type {
   SessionOptions,
 } from "./session.js";
 export { Session } from "./session.js";
+export type { FailureRecord } from "./shared-failure.js";
+export { documentExpiration, failureKey } from "./shared-failure.js";

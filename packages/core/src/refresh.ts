@@ -1,183 +1,318 @@
 /**
- * The refresh engine: serves assumed-role credentials from memory and decides when to get
- * new ones. Read top to bottom: the windows, then `provide()`, then how a refresh runs.
+ * The refresh engine: when to get new credentials, and what callers get when that fails.
+ * It follows the design AWS's SDKs moved to in 2026 (the Go v2 SDK's
+ * aws/credential_cache.go), and extends it to a fleet: a failure and its next attempt are
+ * shared through the cache (shared-cache-fetch.ts), so every process backs off together.
+ * Read top to bottom: the windows, the failure policy, then `provide()` and one attempt.
  *
- * Timeline of one set of credentials (defaults for one-hour credentials):
+ * All times are STS's: the local clock corrected by the skew measured from STS's `Date`
+ * header (sts-time.ts), since Expiration is an STS time.
  *
- *   issued ─────────────── refreshAt ──────── mustRefreshAt ──────── expiration
- *          fresh: memory    advisory: serve     mandatory: wait for
- *          only, no I/O     current, refresh    the refresh; never
- *                           in the background   serve these
+ *   issued ──────────── refreshAt ─────────── mustRefreshAt ─── usableUntil ── Expiration
+ *     fresh: served       advisory: served;     blocking: callers wait
+ *     from memory,        one background        for one attempt; if it
+ *     no I/O              attempt at a time     fails, still served
  *
- *   refreshAt     = expiration − advisory window (900 s) − this session's jitter
- *   mustRefreshAt = expiration − mandatory window (600 s)
+ *   advisory window  5 min for lifetimes up to 20 min, 15 min below 90 min, else 60 min
+ *   blocking window  min(1 min, advisory window)
+ *   refreshAt        Expiration − advisory window − jitter (up to 2 min, drawn per session)
+ *   usableUntil      Expiration − 30 s (or − the blocking window, if smaller)
  *
- * Windows shrink for short-lived credentials (at most 1/4, or `advisoryFraction`, and 1/6
- * of the lifetime), so 900-second credentials are served for 675 s before the first
- * refresh instead of being refreshed on every call as botocore does. The jitter is drawn
- * once per session: a fleet's processes reach refreshAt at different times, and the first
- * to refresh writes the shared cache for the others.
+ * After a failed attempt (errors.ts tells permanent from transient):
+ *
+ *   credentials usable       served, no error; next attempt in a random 5–10 min, and
+ *   (memory or cache)        no later than usableUntil
+ *   none, transient error    callers wait; next attempt after 1 s, doubling to 30 s
+ *   (throttling, 5xx,        (jittered); a caller waits at most maxWaitSeconds, then gets
+ *   timeout, network)        the last error
+ *   none, permanent error    every caller gets the error at once, with no STS call, for
+ *   (AccessDenied, …)        5 s; then one attempt
  */
-import type { AwsCredentialIdentity } from "@smithy/types";
-import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
+import { AssumeRoleError, isPermanentFailure } from "./errors.js";
 import type { AssumeRoleEvent, RefreshReason } from "./events.js";
+import { after, type Moment, momentIn, reached, waitFor } from "./moment.js";
+import {
+  type AttemptContext,
+  type ExpiringIdentity,
+  type Fetched,
+  RefreshFailure,
+} from "./refresh-attempt.js";
+import { type RefreshOptions, resolveRefreshOptions } from "./refresh-options.js";
+import type { FailurePlan } from "./shared-failure.js";
 
-/** Tuning for the refresh windows. Defaults suit one-hour credentials. */
-export interface RefreshOptions {
-  /** Refresh in the background this long before Expiration. Default 900. */
-  advisorySeconds?: number;
-  /** Callers wait for fresh credentials this long before Expiration. Default 600. */
-  mandatorySeconds?: number;
-  /**
-   * Start the advisory refresh up to this much earlier, drawn once per session, to spread a
-   * fleet's refreshes. Default 120; capped at half the gap between the two windows.
-   */
-  jitterSeconds?: number;
-  /** After a failed background refresh, wait this long before trying again. Default 10. */
-  retrySeconds?: number;
-  /**
-   * The advisory window is at most this fraction of the credentials' lifetime, so that
-   * short-lived credentials are not refreshed on every call. Default 1/4; at most 1/2.
-   * Raise it when the credentials are handed on to holders that keep them for a while (a
-   * credentials server whose clients refresh only 15 minutes before Expiration): with 1/2
-   * and `advisorySeconds: 1200`, one-hour credentials are replaced 20 minutes before they
-   * expire instead of 15.
-   */
-  advisoryFraction?: number;
-  /** Source of randomness for the jitter (tests pass a constant). Default Math.random. */
-  random?: () => number;
-}
+export type { RefreshOptions };
 
-/** Credentials as the engine holds them, with their expiration. */
-export type ExpiringIdentity = AwsCredentialIdentity & { expiration: Date };
+const MINUTE = 60_000;
+/** Held credentials stop being served this long before they expire (a request in flight). */
+const EXPIRY_MARGIN_MS = 30_000;
 
-/** What a fetch returns: credentials, and the lifetime the windows are scaled to. */
-export interface Fetched {
-  identity: ExpiringIdentity;
-  lifetimeSeconds: number;
-  source: "sts" | "cache";
-}
-
-/** The two refresh points of one set of credentials, in epoch milliseconds. */
+/** The three points of one set of credentials, in STS epoch milliseconds. */
 export interface RefreshPoints {
   refreshAt: number;
   mustRefreshAt: number;
+  usableUntil: number;
 }
 
-/** The window arithmetic, shared with the cache check so both agree on "fresh enough". */
-export class RefreshWindows {
-  readonly #advisoryMs: number;
-  readonly #mandatoryMs: number;
+/** The policy: windows by lifetime, and what to do after a failure. Options override both. */
+export class RefreshPolicy {
+  readonly #o: ReturnType<typeof resolveRefreshOptions>;
   readonly #jitterFraction: number;
-  readonly #jitterMaxMs: number;
-  readonly #advisoryFraction: number;
-  readonly retryMs: number;
 
-  /** Throws AssumeRoleValidationError for windows that are not finite, negative or inverted. */
+  /** Throws AssumeRoleValidationError for options that are not finite, negative or inverted. */
   constructor(options: RefreshOptions = {}, roleArn?: string) {
-    const issues: ValidationIssue[] = [];
-    const seconds = (name: keyof RefreshOptions, fallback: number, min: number): number => {
-      const value = options[name] ?? fallback;
-      if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-        issues.push({ field: `refresh.${name}`, message: `must be a finite number >= ${min}` });
-        return fallback;
-      }
-      return value;
-    };
-    this.#advisoryMs = seconds("advisorySeconds", 900, 0) * 1000;
-    this.#mandatoryMs = seconds("mandatorySeconds", 600, 0) * 1000;
-    this.#jitterMaxMs = seconds("jitterSeconds", 120, 0) * 1000;
-    this.retryMs = seconds("retrySeconds", 10, 0.001) * 1000;
-    this.#advisoryFraction = options.advisoryFraction ?? 1 / 4;
-    if (
-      typeof this.#advisoryFraction !== "number" ||
-      !(this.#advisoryFraction > 0 && this.#advisoryFraction <= 1 / 2)
-    ) {
-      issues.push({ field: "refresh.advisoryFraction", message: "must be > 0 and <= 0.5" });
-    }
-    if (this.#mandatoryMs > this.#advisoryMs) {
-      issues.push({
-        field: "refresh.mandatorySeconds",
-        message: "must not exceed advisorySeconds",
-      });
-    }
-    if (options.random !== undefined && typeof options.random !== "function") {
-      issues.push({ field: "refresh.random", message: "must be a function" });
-    }
-    if (issues.length > 0) throw new AssumeRoleValidationError(roleArn, issues);
-    this.#jitterFraction = Math.min(1, Math.max(0, (options.random ?? Math.random)()));
+    this.#o = resolveRefreshOptions(options, roleArn);
+    this.#jitterFraction = Math.min(1, Math.max(0, this.#o.random()));
   }
 
-  /** When credentials expiring at `expiration`, issued for `lifetimeSeconds`, need refreshing. */
+  /** How long a caller with nothing usable waits, in real milliseconds. */
+  get maxWaitMs(): number {
+    return this.#o.maxWaitMs;
+  }
+
+  /** Whether failures are shared through the cache. */
+  get shareFailures(): boolean {
+    return this.#o.shareFailures;
+  }
+
+  /** The points of credentials expiring at `expiration`, issued for `lifetimeSeconds`. */
   pointsFor(expiration: number, lifetimeSeconds: number): RefreshPoints {
-    const lifetimeMs = Math.max(0, lifetimeSeconds * 1000);
-    const mandatory = Math.min(this.#mandatoryMs, lifetimeMs / 6);
-    // A small advisoryFraction must not put the advisory point after the mandatory one.
-    const advisory = Math.max(
-      mandatory,
-      Math.min(this.#advisoryMs, lifetimeMs * this.#advisoryFraction),
-    );
-    const jitter = this.#jitterFraction * Math.min(this.#jitterMaxMs, (advisory - mandatory) / 2);
-    return { refreshAt: expiration - advisory - jitter, mustRefreshAt: expiration - mandatory };
+    const lifetime = Math.max(0, lifetimeSeconds * 1000);
+    const byLifetime = lifetime <= 20 * MINUTE ? 5 : lifetime < 90 * MINUTE ? 15 : 60;
+    // At least a quarter of the lifetime is fresh, whatever the options say.
+    const advisory = Math.min(this.#o.advisoryMs ?? byLifetime * MINUTE, lifetime * 0.75);
+    const blocking = Math.min(this.#o.mandatoryMs ?? MINUTE, advisory);
+    const jitter = this.#jitterFraction * Math.min(this.#o.jitterMaxMs, (advisory - blocking) / 2);
+    return {
+      refreshAt: expiration - advisory - jitter,
+      mustRefreshAt: expiration - blocking,
+      usableUntil: expiration - Math.min(EXPIRY_MARGIN_MS, blocking),
+    };
   }
-}
 
-interface Held extends RefreshPoints {
-  identity: ExpiringIdentity;
-  /** The identity as an already-settled promise: the hot path hands it out, allocating nothing. */
-  settled: Promise<ExpiringIdentity>;
+  /**
+   * When to try again after `error`: `usableUntil` is when the best credentials held (in
+   * memory or the cache) stop being usable, undefined when there are none; `consecutive`
+   * counts this failure.
+   */
+  planFailure(
+    error: unknown,
+    now: number,
+    usableUntil: number | undefined,
+    consecutive: number,
+  ): FailurePlan {
+    const permanent = isPermanentFailure(error);
+    const between = ([min, max]: readonly [number, number]) => min + this.#o.random() * (max - min);
+    let waitMs: number;
+    if (usableUntil !== undefined) {
+      // Static stability: keep serving; one more try before they stop being usable.
+      waitMs = Math.min(between(this.#o.backoffMs), usableUntil - now);
+    } else if (permanent) {
+      waitMs = this.#o.permanentMs;
+    } else {
+      const [first, cap] = this.#o.coldBackoffMs;
+      const step = Math.min(cap, first * 2 ** Math.min(consecutive - 1, 30));
+      waitMs = step * (0.5 + 0.5 * this.#o.random());
+    }
+    return { permanent, nextAttemptAt: now + Math.max(1, waitMs), consecutive };
+  }
 }
 
 /** Everything the engine needs from the session that owns it. */
 export interface RefreshEngineOptions {
   roleArn: string;
-  /** Get new credentials: the shared cache, then STS (see shared-cache-fetch.ts). */
-  fetch: (reason: RefreshReason) => Promise<Fetched>;
-  windows: RefreshWindows;
-  clock: () => number;
+  /** Get new credentials: the shared cache, then STS. Rejects with RefreshFailure. */
+  fetch: (attempt: AttemptContext) => Promise<Fetched>;
+  policy: RefreshPolicy;
+  /** STS's time now (epoch ms). */
+  now: () => number;
   emit: (event: AssumeRoleEvent) => void;
+}
+
+interface Held {
+  identity: ExpiringIdentity;
+  /** The identity as an already-settled promise: the hot path hands it out, allocating nothing. */
+  settled: Promise<ExpiringIdentity>;
+  refreshAt: number;
+  mustRefreshAt: number;
+  usableUntil: number;
+}
+
+interface Failure extends FailurePlan {
+  error: Error;
+  /** nextAttemptAt as a Moment. */
+  due: Moment;
 }
 
 /** Single-flight, window-aware credential memoization for one assumed-role session. */
 export class RefreshEngine {
-  readonly #options: RefreshEngineOptions;
+  readonly #o: RefreshEngineOptions;
   #held: Held | undefined;
-  #inflight: Promise<Held> | undefined;
-  #retryAfter = 0;
+  #inflight: Promise<void> | undefined;
+  #failure: Failure | undefined;
+  #consecutive = 0;
+  readonly #rejected = new Set<string>();
 
   constructor(options: RefreshEngineOptions) {
-    this.#options = options;
+    this.#o = options;
   }
 
   /** The credential provider's body: called for every request the SDK signs. */
   provide(): Promise<ExpiringIdentity> {
-    const now = this.#options.clock();
+    const now = this.#o.now();
     const held = this.#held;
 
     // Fresh: the hot path. Memory only.
     if (held && now < held.refreshAt) return held.settled;
 
-    // Advisory: keep serving what we have; one background refresh, failures only reported.
+    // Advisory: keep serving; one background attempt when the backoff allows it.
     if (held && now < held.mustRefreshAt) {
-      if (!this.#inflight && now >= this.#retryAfter) {
-        this.#refresh("advisory").catch(() => {
-          // Reported by #refresh as an event; the next call after retrySeconds tries again.
-        });
-      }
+      if (!this.#inflight && this.#attemptDue()) void this.#attempt("advisory");
       return held.settled;
     }
 
-    // Mandatory, expired or cold: everyone waits for the one refresh, and sees its error.
-    return this.#waitForRefresh(held ? "mandatory" : "cold");
+    // Blocking, expired or cold.
+    return this.#waitForCredentials(held ? "mandatory" : "cold");
   }
 
-  async #waitForRefresh(reason: RefreshReason): Promise<ExpiringIdentity> {
-    const fresh = await (this.#inflight ?? this.#refresh(reason));
-    if (this.#options.clock() >= fresh.mustRefreshAt) {
-      // Only possible if the clock jumped past the new credentials' window while we waited.
-      throw new Error(`Credentials for ${this.#options.roleArn} expired before they could be used`);
+  async #waitForCredentials(reason: RefreshReason): Promise<ExpiringIdentity> {
+    const { now, policy } = this.#o;
+    const deadline = momentIn(now(), policy.maxWaitMs);
+    let attempted = false;
+    for (;;) {
+      const held = this.#held;
+      if (held && now() < held.mustRefreshAt) return held.identity;
+      const usable = held && now() < held.usableUntil ? held.identity : undefined;
+      const failure = this.#failure;
+
+      if (this.#inflight || this.#attemptDue()) {
+        if (attempted && !failure) {
+          // An attempt succeeded, yet its credentials are not fresh: never loop on STS.
+          if (usable) return usable;
+          throw new Error(`Credentials for ${this.#o.roleArn} expired before they could be used`);
+        }
+        attempted = true;
+        const attempt = this.#attempt(reason);
+        let settled = false;
+        void attempt.then(() => {
+          settled = true;
+        });
+        await waitFor(() => settled || reached(deadline, now()), deadline, attempt);
+        if (!settled) throw this.#gaveUp();
+        continue;
+      }
+
+      // Backing off after a failure: static stability, fail fast, or wait for the next attempt.
+      if (usable) return usable;
+      if (
+        !failure ||
+        failure.permanent ||
+        after(failure.due, deadline) ||
+        reached(deadline, now())
+      ) {
+        throw this.#gaveUp();
+      }
+      const due = failure.due;
+      const over = () =>
+        this.#failure !== failure || reached(due, now()) || reached(deadline, now());
+      await waitFor(over, {
+        at: Math.min(due.at, deadline.at),
+        real: Math.min(due.real, deadline.real),
+      });
     }
-    return fresh.identity;
+  }
+
+  /** True when no failure holds the next attempt back. */
+  #attemptDue(): boolean {
+    return !this.#failure || reached(this.#failure.due, this.#o.now());
+  }
+
+  /** The error a caller gets when it stops waiting. */
+  #gaveUp(): Error {
+    if (this.#failure) return this.#failure.error;
+    const seconds = Math.round(this.#o.policy.maxWaitMs / 1000);
+    return new AssumeRoleError(this.#o.roleArn, {
+      code: "TimeoutError",
+      message: `no credentials within ${seconds} s (maxWaitSeconds); a refresh is still running`,
+    });
+  }
+
+  /** One attempt at a time; it never rejects: its outcome is in #held and #failure. */
+  #attempt(reason: RefreshReason): Promise<void> {
+    if (this.#inflight) return this.#inflight;
+    const { roleArn, emit, policy, now } = this.#o;
+    emit({ type: "refresh-started", roleArn, reason });
+    const usableUntil = () => {
+      const held = this.#held;
+      return held && now() < held.usableUntil ? held.usableUntil : undefined;
+    };
+    const attempt: AttemptContext = {
+      reason,
+      callersWaiting: usableUntil() === undefined,
+      waitedFor: this.#failure?.nextAttemptAt,
+      rejected: this.#rejected,
+      plan: (error, found = {}) => {
+        const until = Math.max(usableUntil() ?? 0, found.usableUntil ?? 0);
+        const count = Math.max(this.#consecutive, found.consecutive ?? 0) + 1;
+        return policy.planFailure(error, now(), until > now() ? until : undefined, count);
+      },
+    };
+    const inflight = this.#o
+      .fetch(attempt)
+      .then(
+        (fetched) => this.#succeeded(reason, fetched),
+        (error: unknown) =>
+          this.#failed(
+            reason,
+            error instanceof RefreshFailure
+              ? error
+              : new RefreshFailure(asError(error), attempt.plan(error), "sts"),
+          ),
+      )
+      .finally(() => {
+        if (this.#inflight === inflight) this.#inflight = undefined;
+      });
+    this.#inflight = inflight;
+    return inflight;
+  }
+
+  #succeeded(reason: RefreshReason, fetched: Fetched): void {
+    const { identity, source } = fetched;
+    this.#hold(fetched);
+    this.#failure = undefined;
+    this.#consecutive = 0;
+    const { roleArn, emit } = this.#o;
+    const { accessKeyId, expiration } = identity;
+    emit({ type: "refresh-succeeded", roleArn, reason, source, accessKeyId, expiration });
+  }
+
+  #failed(reason: RefreshReason, failure: RefreshFailure): void {
+    const now = this.#o.now();
+    const { fallback, plan, error, source } = failure;
+    // The cache may hold credentials that outlive ours (another process refreshed earlier).
+    if (fallback && fallback.identity.expiration > (this.#held?.identity.expiration ?? 0)) {
+      this.#hold(fallback);
+    }
+    this.#consecutive = plan.consecutive;
+    const due = momentIn(now, Math.max(0, plan.nextAttemptAt - now));
+    this.#failure = { ...plan, error, due };
+    const held = this.#held;
+    const serving = held && now < held.usableUntil ? new Date(held.usableUntil) : undefined;
+    this.#o.emit({
+      type: "refresh-failed",
+      roleArn: this.#o.roleArn,
+      reason,
+      thrown: !serving,
+      error,
+      permanent: plan.permanent,
+      nextAttemptAt: new Date(plan.nextAttemptAt),
+      source,
+      ...(serving ? { servingUntil: serving } : {}),
+    });
+  }
+
+  #hold({ identity, lifetimeSeconds }: Fetched): void {
+    const points = this.#o.policy.pointsFor(identity.expiration.getTime(), lifetimeSeconds);
+    this.#held = { identity, settled: Promise.resolve(identity), ...points };
   }
 
   /** Credentials held right now, if any (no refresh). */
@@ -185,38 +320,27 @@ export class RefreshEngine {
     return this.#held?.identity;
   }
 
-  #refresh(reason: RefreshReason): Promise<Held> {
-    const { roleArn, emit, fetch, windows, clock } = this.#options;
-    emit({ type: "refresh-started", roleArn, reason });
-    const attempt = fetch(reason).then(
-      (fetched) => {
-        const { identity } = fetched;
-        const points = windows.pointsFor(identity.expiration.getTime(), fetched.lifetimeSeconds);
-        const held: Held = { identity, settled: Promise.resolve(identity), ...points };
-        this.#held = held;
-        this.#retryAfter = 0;
-        emit({
-          type: "refresh-succeeded",
-          roleArn,
-          reason,
-          source: fetched.source,
-          accessKeyId: identity.accessKeyId,
-          expiration: identity.expiration,
-        });
-        return held;
-      },
-      (error: Error) => {
-        this.#retryAfter = clock() + windows.retryMs;
-        // Thrown to callers unless this was a background refresh with credentials still usable.
-        const thrown = reason !== "advisory" || clock() >= (this.#held?.mustRefreshAt ?? 0);
-        emit({ type: "refresh-failed", roleArn, reason, thrown, error });
-        throw error;
-      },
-    );
-    const inflight = attempt.finally(() => {
-      if (this.#inflight === inflight) this.#inflight = undefined;
-    });
-    this.#inflight = inflight;
-    return inflight;
+  /**
+   * A service rejected `accessKeyId` (or, without one, whatever is held): drop it if it is
+   * what we hold, and treat cache entries holding it as misses. Returns true if dropped.
+   */
+  invalidate(accessKeyId?: string): boolean {
+    const held = this.#held;
+    const rejected = accessKeyId ?? held?.identity.accessKeyId;
+    if (rejected !== undefined) {
+      this.#rejected.add(rejected);
+      // A few are enough: a rejected key is replaced at the next refresh.
+      const oldest = this.#rejected.values().next().value;
+      if (this.#rejected.size > 16 && oldest !== undefined) this.#rejected.delete(oldest);
+    }
+    if (!held || held.identity.accessKeyId !== rejected) return false;
+    this.#held = undefined;
+    // A long backoff was planned around credentials that are now gone.
+    if (this.#failure && !this.#failure.permanent) this.#failure = undefined;
+    return true;
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -12,6 +12,7 @@ import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
 import { principalOfRole } from "./parent-binding.js";
 import type { ProfileOptions } from "./profile/options.js";
 import { frozenRegion, implicitRegion, type RegionSource } from "./region.js";
+import { retryOnRejectedCredentials } from "./rejected-credentials.js";
 
 export type { RegionSource };
 
@@ -187,16 +188,38 @@ export class Session {
     return this.#assumed?.cacheKey;
   }
 
-  /** Make an SDK v3 client that uses this session's credentials and region. */
+  /**
+   * Make an SDK v3 client that uses this session's credentials and region. For an assumed
+   * role, a request the service rejects with ExpiredToken, InvalidClientTokenId or the like
+   * invalidates the credentials it was signed with (see {@link Session.invalidate}) and is
+   * sent once more with fresh ones.
+   */
   client<C, Config extends object>(
     ClientClass: ClientConstructor<C, Config>,
     config?: Partial<Config>,
   ): C {
-    return new ClientClass({
+    const client = new ClientClass({
       region: this.region,
       credentials: this.credentials,
       ...config,
     } as unknown as Config);
+    const assumed = this.#assumed;
+    // Only when the client signs with our credentials (the config may bring its own).
+    if (assumed && (config as { credentials?: unknown } | undefined)?.credentials === undefined) {
+      retryOnRejectedCredentials(client, (accessKeyId) => assumed.invalidate(accessKeyId));
+    }
+    return client;
+  }
+
+  /**
+   * A service rejected this session's credentials (a revoked session, a clock that was
+   * wrong): drop them if they are the ones held (`rejectedAccessKeyId`; without it,
+   * whatever is held), and remove the shared cache entry if it still holds that key, so
+   * the next call gets new credentials and the fleet makes one STS call, not one per
+   * process. Does nothing for a root session.
+   */
+  async invalidate(rejectedAccessKeyId?: string): Promise<void> {
+    await this.#assumed?.invalidate(rejectedAccessKeyId);
   }
 
   /**
@@ -224,6 +247,7 @@ export class Session {
         region: () => this.#regionSource(),
         // An assumed-role parent's principal is its role: no GetCallerIdentity needed.
         principal: this.#assumed ? principalOfRole(this.#assumed.request.RoleArn) : undefined,
+        chained: this.#assumed !== undefined,
       },
       roleArn,
       {

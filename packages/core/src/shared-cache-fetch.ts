@@ -1,22 +1,43 @@
 /**
- * Getting new credentials through a shared cache, so that many processes make one STS call:
+ * Getting new credentials through a shared cache, so that many processes make one STS call
+ * per refresh, and back off together when STS fails:
  *
- *   cache → lock (bounded wait) → cache again → STS → cache write → unlock
+ *   read → lock (bounded wait, renewed while held) → read again → STS → write → unlock
  *
- * Another process may have refreshed already (first read); while we waited for the lock its
- * holder may have written (second read). A cache that fails in any step is reported and
- * skipped: the caller still gets credentials from STS. A lock wait that times out calls STS
- * anyway: a duplicate call is better than a caller that never gets credentials.
+ * A read looks at the entry and, unless it is fresh, at the failure record beside it
+ * (shared-failure.ts). Another process may have refreshed already (first read), or while
+ * we waited for the lock (second read); or it may have failed, and until its record's next
+ * attempt nobody calls STS. An entry inside its refresh window is not fresh, but it is
+ * still usable: if the refresh fails it is what callers get. Every cache operation has a
+ * deadline (cache-io.ts); a cache that fails is reported and skipped, and the caller still
+ * gets credentials from STS. A lock wait that times out calls STS anyway: a duplicate call
+ * is better than a caller that never gets credentials.
  */
-import type { CredentialCache, LockOptions, ReleaseLock } from "./cache.js";
+import type { CredentialCache, LockOptions } from "./cache.js";
 import { type CacheEntry, type ParsedCacheEntry, parseCacheEntry } from "./cache-entry.js";
+import { CacheIo, holdLease, UNAVAILABLE } from "./cache-io.js";
 import type { CacheMissReason } from "./entry-trust.js";
+import { AssumeRoleError, ClockSkewError } from "./errors.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import { markedMissReason } from "./miss-marker.js";
-import type { ExpiringIdentity, Fetched } from "./refresh.js";
+import type { RefreshPolicy } from "./refresh.js";
+import {
+  type AttemptContext,
+  type ExpiringIdentity,
+  type Fetched,
+  RefreshFailure,
+} from "./refresh-attempt.js";
+import {
+  failureKey,
+  parseFailureRecord,
+  type SharedFailure,
+  toFailureRecord,
+} from "./shared-failure.js";
 
 /** How long one lock attempt waits before the cache is read again. */
 const LOCK_SLICE_MS = 250;
+/** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
+const PLAUSIBLE_SLACK_MS = 5 * 60_000;
 
 /** The parts of an AssumeRole response the cache stores. */
 export interface StsResult {
@@ -31,115 +52,164 @@ export interface SharedCacheFetchOptions {
   cache: CredentialCache | undefined;
   /** The cache key of this session's request. */
   key: string;
-  /**
-   * Secrets to scrub from cache errors: the credentials held now are probably the ones in
-   * the cache, and a backend's parse error can quote what it read.
-   */
+  /** Secrets to scrub from cache errors: the credentials held now are probably the cached ones. */
   knownSecrets?: () => Array<string | undefined>;
   lock: LockOptions;
+  /** Deadline of each cache operation (a lock attempt: its wait plus this). */
+  cacheTimeoutMs: number;
   /** Lifetime to scale windows to for cached entries (the requested DurationSeconds). */
   lifetimeSeconds: number;
-  /** True when an entry expiring at this time can be served now (outside the advisory window). */
-  isFresh: (expiration: number, lifetimeSeconds: number) => boolean;
+  policy: RefreshPolicy;
+  /** STS's time now. */
+  now: () => number;
   /**
    * What a parsed entry must prove (entry-trust.ts, parent-binding.ts): undefined when it
    * may be used, otherwise why not. Rejects only when the check itself failed.
    */
   trust: (entry: ParsedCacheEntry) => Promise<CacheMissReason | undefined>;
-  /** The entry as it is written (with its parent binding); undefined: do not write it. */
-  bind: (entry: CacheEntry) => Promise<CacheEntry | undefined>;
-  callSts: () => Promise<StsResult>;
+  /** The entry as it is written (with its parent binding). */
+  bind: (entry: CacheEntry) => Promise<CacheEntry>;
+  /**
+   * The parent principal failure records are bound to (undefined: binding is off, records
+   * are shared by every reader). Rejects when it cannot be learned.
+   */
+  principal: () => Promise<string | undefined>;
+  /** Call AssumeRole; `callersWaiting`: nothing usable is held, so quick retries are worth it. */
+  callSts: (callersWaiting: boolean) => Promise<StsResult>;
   emit: (event: AssumeRoleEvent) => void;
 }
 
+/** What one read of the shared cache found. */
+interface Snapshot {
+  /** An entry outside its refresh window. */
+  fresh?: Fetched;
+  /** An entry inside its refresh window that can still be served if the refresh fails. */
+  usable?: Fetched & { usableUntil: number };
+  /** The fleet's last failure, if it left a record. */
+  failure?: SharedFailure;
+}
+
+/** The fetch the refresh engine calls, and the shared half of `Session.invalidate()`. */
+export interface SharedCacheFetch {
+  fetch(attempt: AttemptContext): Promise<Fetched>;
+  /** Remove the shared entry if it still holds `accessKeyId`; true if removed. */
+  invalidate(accessKeyId: string): Promise<boolean>;
+}
+
 /** Build the fetch function the refresh engine calls. */
-export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promise<Fetched> {
-  const { roleArn, cache, emit } = options;
-
-  if (!cache) {
-    return async () => ({ ...(await options.callSts()), source: "sts" });
-  }
-
-  const reportError = (
-    key: string,
-    operation: "get" | "set" | "lock" | "unlock",
-    e: unknown,
-    secrets: string[] = [],
-  ) =>
-    emit({
-      type: "cache-error",
+export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheFetch {
+  const { roleArn, cache, emit, key, policy, now } = options;
+  const share = policy.shareFailures;
+  const newIo = (c: CredentialCache) =>
+    new CacheIo({
+      cache: c,
       roleArn,
-      key,
-      operation,
-      error: sanitizeError(e, [...secrets, ...(options.knownSecrets?.() ?? [])]),
+      timeoutMs: options.cacheTimeoutMs,
+      emit,
+      ...(options.knownSecrets ? { knownSecrets: options.knownSecrets } : {}),
     });
-
-  const hit = (key: string) => emit({ type: "cache-hit", roleArn, key });
-
-  const unlock = async (key: string, release: ReleaseLock | undefined) => {
-    if (!release) return;
-    try {
-      await release();
-    } catch (e) {
-      reportError(key, "unlock", e);
-    }
-  };
+  const hit = () => emit({ type: "cache-hit", roleArn, key });
 
   /**
-   * Read and validate. `report` is false for re-reads while waiting for the lock: their
-   * misses are expected, and their hit is reported by the caller after `lock-waited`.
+   * What the entry must prove; UNAVAILABLE when that could not be checked (the parent's
+   * principal could not be learned), reported as a cache error.
    */
-  const read = async (key: string, report: boolean): Promise<Fetched | undefined> => {
+  const checkTrust = async (
+    entry: ParsedCacheEntry,
+  ): Promise<CacheMissReason | undefined | typeof UNAVAILABLE> => {
+    try {
+      return await options.trust(entry);
+    } catch (e) {
+      emit({
+        type: "cache-error",
+        roleArn,
+        key,
+        operation: "get",
+        error: sanitizeError(e, options.knownSecrets?.() ?? []),
+      });
+      return UNAVAILABLE;
+    }
+  };
+
+  /** Our principal for failure records; null when it could not be learned. */
+  const ourPrincipal = (): Promise<string | undefined | null> =>
+    options.principal().catch(() => null);
+
+  /** Read and classify. `report` is false for re-reads while waiting for the lock. */
+  const read = async (io: CacheIo, attempt: AttemptContext, report: boolean) => {
+    const seen: Snapshot = {};
     const miss = (why: CacheMissReason) => {
       if (report) emit({ type: "cache-miss", roleArn, key, why });
-      return undefined;
     };
-    let raw: unknown;
-    try {
-      raw = await cache.get(key);
-    } catch (e) {
-      reportError(key, "get", e);
-      return undefined;
-    }
-    if (raw === undefined || raw === null) return miss("absent");
+    const raw = await io.get(key);
+    const absent = raw === undefined || raw === null;
     // A backend that cannot use what it holds (undecryptable, tampered) says so: a miss.
-    const marked = markedMissReason(raw);
-    if (marked) return miss(marked);
-    const entry = parseCacheEntry(raw);
-    if (!entry) return miss("invalid");
-    let distrust: CacheMissReason | undefined;
-    try {
-      distrust = await options.trust(entry);
-    } catch (e) {
-      // The parent's principal could not be learned: the entry cannot be checked.
-      reportError(key, "get", e);
-      return undefined;
+    const marked = absent || raw === UNAVAILABLE ? undefined : markedMissReason(raw);
+    const entry = absent || raw === UNAVAILABLE || marked ? undefined : parseCacheEntry(raw);
+    const lifetimeMs = options.lifetimeSeconds * 1000;
+    if (raw === UNAVAILABLE) return seen; // reported as a cache-error already; not a miss
+    const distrust = entry ? await checkTrust(entry) : undefined;
+    const t = now();
+    if (distrust === UNAVAILABLE) {
+      // The entry could not be checked (reported): not usable, not a miss either.
+    } else if (marked) miss(marked);
+    else if (!entry) miss(absent ? "absent" : "invalid");
+    else if (distrust) miss(distrust);
+    else if (attempt.rejected.has(entry.Credentials.AccessKeyId)) miss("rejected");
+    else if (entry.Credentials.Expiration.getTime() - t > lifetimeMs + PLAUSIBLE_SLACK_MS) {
+      miss("implausible"); // issued in our future: our clock is behind and not yet measured
+    } else {
+      const c = entry.Credentials;
+      const identity: ExpiringIdentity = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+        ...(c.AccountId ? { accountId: c.AccountId } : {}),
+      };
+      const fetched: Fetched = {
+        identity,
+        lifetimeSeconds: options.lifetimeSeconds,
+        source: "cache",
+      };
+      const points = policy.pointsFor(c.Expiration.getTime(), options.lifetimeSeconds);
+      if (t < points.refreshAt) {
+        if (report) hit();
+        seen.fresh = fetched;
+        return seen;
+      }
+      if (t < points.usableUntil) seen.usable = { ...fetched, usableUntil: points.usableUntil };
+      miss("expiring");
     }
-    if (distrust) return miss(distrust);
-    const expiration = entry.Credentials.Expiration;
-    if (!options.isFresh(expiration.getTime(), options.lifetimeSeconds)) return miss("expiring");
-    if (report) hit(key);
-    const c = entry.Credentials;
-    const identity: ExpiringIdentity = {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration,
-      ...(c.AccountId ? { accountId: c.AccountId } : {}),
-    };
-    return { identity, lifetimeSeconds: options.lifetimeSeconds, source: "cache" };
+    if (share) {
+      const record = await io.get(failureKey(key));
+      let failure = record === UNAVAILABLE ? undefined : parseFailureRecord(record, roleArn, t);
+      // Another principal's failure (its AccessDenied, say) is not ours to follow.
+      if (failure?.parentPrincipal && failure.parentPrincipal !== (await ourPrincipal())) {
+        failure = undefined;
+      }
+      if (failure && failure.nextAttemptAt <= (attempt.waitedFor ?? Number.NEGATIVE_INFINITY)) {
+        failure.active = false; // the backoff this attempt has already waited out
+      }
+      seen.failure = failure;
+    }
+    return seen;
   };
+
+  /** The fleet failed recently: follow its plan instead of calling STS. */
+  const fleetFailure = (seen: Snapshot & { failure: SharedFailure }) =>
+    new RefreshFailure(seen.failure.error, seen.failure, "fleet", seen.usable);
 
   /**
    * Wait for the lock, re-reading the cache between short lock attempts: the holder is
-   * usually about to write, and a waiter that finds its entry never needs the lock at all
-   * (otherwise every waiter would take the lock in turn just to re-read).
+   * usually about to write (an entry, or a failure record), and a waiter that finds it
+   * never needs the lock at all.
    */
   const acquireOrRead = async (
-    key: string,
-    lock: NonNullable<CredentialCache["lock"]>,
-  ): Promise<{ release?: ReleaseLock; written?: Fetched; lockFailed?: boolean }> => {
-    // Real time, not options.clock: a test's frozen clock must not make the wait endless.
+    io: CacheIo,
+    attempt: AttemptContext,
+  ): Promise<{ release?: () => Promise<void>; seen?: Snapshot }> => {
+    // Real time, not the clock: a test's frozen clock must not make the wait endless.
     const started = performance.now();
     const deadline = started + options.lock.waitMs;
     let contended = false; // a free lock is not a wait, however long the backend took
@@ -149,27 +219,19 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
       emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
     };
     for (;;) {
-      const remaining = deadline - performance.now();
-      let release: ReleaseLock | undefined;
-      try {
-        release = await lock.call(cache, key, {
-          waitMs: Math.max(0, Math.min(LOCK_SLICE_MS, remaining)),
-          ttlMs: options.lock.ttlMs,
-        });
-      } catch (e) {
-        reportError(key, "lock", e);
-        return { lockFailed: true };
-      }
+      const waitMs = Math.max(0, Math.min(LOCK_SLICE_MS, deadline - performance.now()));
+      const release = await io.lock(key, { waitMs, ttlMs: options.lock.ttlMs });
+      if (release === "failed") return {};
       if (release) {
         done(true);
-        return { release };
+        return { release: holdLease(io, key, release, options.lock.ttlMs) };
       }
       contended = true;
-      const written = await read(key, false);
-      if (written) {
+      const seen = await read(io, attempt, false);
+      if (seen.fresh || seen.failure?.active) {
         done(false);
-        hit(key);
-        return { written };
+        if (seen.fresh) hit();
+        return { seen };
       }
       if (performance.now() >= deadline) {
         done(false);
@@ -178,38 +240,102 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): () => Promis
     }
   };
 
-  return async () => {
-    const key = options.key;
-    const cached = await read(key, true);
-    if (cached) return cached;
-
-    let release: ReleaseLock | undefined;
-    if (cache.lock) {
-      const waited = await acquireOrRead(key, cache.lock);
-      if (waited.written) return waited.written;
-      release = waited.release;
-      // Whoever held the lock before us has probably just written fresh credentials.
-      if (!waited.lockFailed) {
-        const written = await read(key, false);
-        if (written) {
-          hit(key);
-          await unlock(key, release);
-          return written;
+  /** Call STS; on failure plan the next attempt, and share it while we still hold the lock. */
+  const viaSts = async (
+    io: CacheIo | undefined,
+    attempt: AttemptContext,
+    seen: Snapshot,
+  ): Promise<Fetched> => {
+    let result: StsResult;
+    try {
+      result = await options.callSts(attempt.callersWaiting && !seen.usable);
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      const plan = attempt.plan(error, {
+        ...(seen.usable ? { usableUntil: seen.usable.usableUntil } : {}),
+        ...(seen.failure ? { consecutive: seen.failure.consecutive } : {}),
+      });
+      // STS's answers concern everyone; a skewed clock or missing parent keys are ours alone.
+      if (io && share && error instanceof AssumeRoleError && !(error instanceof ClockSkewError)) {
+        const principal = await ourPrincipal();
+        // A record nobody could tell apart from another principal's is not written.
+        if (principal !== null) {
+          await io.set(failureKey(key), toFailureRecord(error, plan, principal));
         }
+      }
+      throw new RefreshFailure(error, plan, "sts", seen.usable);
+    }
+    if (io) {
+      const { SecretAccessKey, SessionToken } = result.entry.Credentials;
+      let bound: CacheEntry | undefined;
+      try {
+        bound = await options.bind(result.entry);
+      } catch (e) {
+        // Without the parent's principal the entry is not written: no one could trust it.
+        emit({
+          type: "cache-error",
+          roleArn,
+          key,
+          operation: "set",
+          error: sanitizeError(e, [SecretAccessKey, SessionToken]),
+        });
+      }
+      if (bound) await io.set(key, bound, [SecretAccessKey, SessionToken]);
+      if (seen.failure) await io.delete(failureKey(key));
+    }
+    return { identity: result.identity, lifetimeSeconds: result.lifetimeSeconds, source: "sts" };
+  };
+
+  const fetch = async (attempt: AttemptContext): Promise<Fetched> => {
+    if (!cache) return viaSts(undefined, attempt, {});
+    const io = newIo(cache);
+    let seen = await read(io, attempt, true);
+    if (seen.fresh) return seen.fresh;
+    if (seen.failure?.active) throw fleetFailure({ ...seen, failure: seen.failure });
+
+    let release: (() => Promise<void>) | undefined;
+    if (cache.lock) {
+      const waited = await acquireOrRead(io, attempt);
+      if (waited.seen?.fresh) return waited.seen.fresh;
+      if (waited.seen?.failure?.active) {
+        throw fleetFailure({ ...waited.seen, failure: waited.seen.failure });
+      }
+      release = waited.release;
+      if (release) {
+        // Whoever held the lock before us has probably just written (an entry or a failure).
+        const again = await read(io, attempt, false);
+        if (again.fresh || again.failure?.active) await release();
+        if (again.fresh) {
+          hit();
+          return again.fresh;
+        }
+        if (again.failure?.active) throw fleetFailure({ ...again, failure: again.failure });
+        seen = { ...again, usable: again.usable ?? seen.usable };
       }
     }
     try {
-      const result = await options.callSts();
-      try {
-        const bound = await options.bind(result.entry);
-        if (bound) await cache.set(key, bound);
-      } catch (e) {
-        const { SecretAccessKey, SessionToken } = result.entry.Credentials;
-        reportError(key, "set", e, [SecretAccessKey, SessionToken]);
-      }
-      return { identity: result.identity, lifetimeSeconds: result.lifetimeSeconds, source: "sts" };
+      return await viaSts(io, attempt, seen);
     } finally {
-      await unlock(key, release);
+      await release?.();
     }
   };
+
+  const invalidate = async (accessKeyId: string): Promise<boolean> => {
+    if (!cache) return false;
+    const io = newIo(cache);
+    // Under the lock, so we never delete what a refreshing holder has just written. A lock
+    // held by someone else means a refresh is under way: it replaces the entry anyway.
+    const lock = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
+    if (lock === undefined) return false;
+    try {
+      const raw = await io.get(key);
+      const entry = raw === UNAVAILABLE ? undefined : parseCacheEntry(raw);
+      if (entry?.Credentials.AccessKeyId !== accessKeyId) return false;
+      return await io.delete(key);
+    } finally {
+      if (lock !== "failed") await io.release(key, lock);
+    }
+  };
+
+  return { fetch, invalidate };
 }

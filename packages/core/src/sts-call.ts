@@ -6,11 +6,12 @@ import {
 } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { toCacheEntry } from "./cache-entry.js";
-import { NoParentCredentialsError, toAssumeRoleError } from "./errors.js";
+import { ClockSkewError, NoParentCredentialsError, toAssumeRoleError } from "./errors.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import type { NormalizedRequest, TokenCodeSource } from "./params.js";
-import type { ExpiringIdentity } from "./refresh.js";
+import type { ExpiringIdentity } from "./refresh-attempt.js";
 import type { StsResult } from "./shared-cache-fetch.js";
+import type { StsTime } from "./sts-time.js";
 
 const isCredentials = (value: unknown): value is AwsCredentialIdentity => {
   const c = value as Partial<AwsCredentialIdentity> | null;
@@ -25,14 +26,25 @@ const isCredentials = (value: unknown): value is AwsCredentialIdentity => {
 
 /** What one AssumeRole call needs. */
 export interface StsCallOptions {
-  client: () => STSClient;
+  client: STSClient;
   parentCredentials: AwsCredentialIdentityProvider;
   /** The request with RoleSessionName filled in (generated names are made once per session). */
   request: NormalizedRequest;
   tokenCode: TokenCodeSource | undefined;
   emit: (event: AssumeRoleEvent) => void;
-  clock: () => number;
+  /** STS's time; the client reports every response's Date header to it. */
+  time: StsTime;
 }
+
+/** Codes STS answers a request signed too far from its clock with (the SDK then corrects). */
+const SKEW_CODES = new Set([
+  "SignatureDoesNotMatch",
+  "RequestExpired",
+  "RequestTimeTooSkewed",
+  "InvalidSignatureException",
+]);
+/** STS accepts signatures 15 min off; skews beyond 5 min are what the SDK corrects. */
+const SIGNING_SKEW_MS = 5 * 60_000;
 
 /**
  * Call AssumeRole with the parent's credentials. Parent failures become
@@ -65,22 +77,24 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
       typeof options.tokenCode === "function" ? await options.tokenCode() : options.tokenCode;
   }
 
-  const started = options.clock();
+  const { time } = options;
+  const started = performance.now();
+  const durationMs = () => Math.round(performance.now() - started);
   let output: AssumeRoleCommandOutput;
   try {
-    output = await options.client().send(new AssumeRoleCommand(input));
+    output = await options.client.send(new AssumeRoleCommand(input));
   } catch (error) {
-    const failure = toAssumeRoleError(roleArn, error, secrets);
-    options.emit({
-      type: "sts-call",
-      roleArn,
-      durationMs: options.clock() - started,
-      ok: false,
-      code: "code" in failure ? String(failure.code) : failure.name,
-    });
+    let failure = toAssumeRoleError(roleArn, error, secrets);
+    const skew = time.processSkewMs;
+    if ("code" in failure && SKEW_CODES.has(failure.code) && Math.abs(skew) > SIGNING_SKEW_MS) {
+      // The SDK has learned the offset from this answer: the next attempt is signed right.
+      failure = new ClockSkewError(roleArn, skew, `STS refused: ${failure.detail}`, true);
+    }
+    const code = "code" in failure ? String(failure.code) : failure.name;
+    options.emit({ type: "sts-call", roleArn, durationMs: durationMs(), ok: false, code });
     throw failure;
   }
-  options.emit({ type: "sts-call", roleArn, durationMs: options.clock() - started, ok: true });
+  options.emit({ type: "sts-call", roleArn, durationMs: durationMs(), ok: true });
 
   const c = output.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
@@ -97,8 +111,16 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
     expiration: c.Expiration,
     ...(accountId ? { accountId } : {}),
   };
-  const remainingSeconds = (c.Expiration.getTime() - options.clock()) / 1000;
   const requested = request.DurationSeconds ?? 3600;
+  const remainingSeconds = (c.Expiration.getTime() - time.now()) / 1000;
+  // Only without a measurement: with one, `time.now()` is STS's own time, and credentials
+  // shorter than requested are what STS chose to issue.
+  if (!time.measured && (remainingSeconds < requested / 2 || remainingSeconds > requested + 300)) {
+    // Just issued for `requested` seconds, yet they look half gone (or from the future):
+    // the clock is off and STS sent no Date header to correct it with.
+    const skewMs = Math.round((requested - remainingSeconds) * 1000);
+    throw new ClockSkewError(roleArn, skewMs, "credentials STS just issued look expired", false);
+  }
   return {
     identity,
     lifetimeSeconds: Math.min(requested, remainingSeconds),

@@ -139,7 +139,7 @@ describe("RoleSessionName: explicit > SourceIdentity > generated", () => {
   it("a generated name is made once per session and reused on every refresh", async () => {
     const s = rootSession(sts).assumeRole(role("Demo"));
     await s.credentials();
-    sts.clock.advance(55 * 60_000); // into the mandatory window: the next call must refresh
+    sts.clock.advance(59.5 * 60_000); // into the blocking window: the next call must refresh
     await s.credentials();
     const names = sts.stats.requests
       .filter((r) => r.action === "AssumeRole")

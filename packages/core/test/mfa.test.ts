@@ -28,17 +28,18 @@ describe("MFA: TokenCode as a function is asked again on every refresh", () => {
         refresh: { jitterSeconds: 0 },
       });
       await s.credentials();
-      sts.clock.advance(55 * 60_000);
+      sts.clock.advance(59.5 * 60_000); // the blocking window (the last minute)
       await s.credentials();
       expect(seen).toEqual(["100000", "100001"]);
 
-      // A fixed string code cannot be reused: STS says AccessDenied at the next refresh.
+      // A fixed string code cannot be reused: STS says AccessDenied at the next refresh, and
+      // callers see it once the credentials they hold have expired.
       const fixed = root.assumeRole(role("MfaRole"), {
         SerialNumber: "arn:aws:iam::123456789012:mfa/me",
         TokenCode: "200000",
       });
       await fixed.credentials();
-      sts.clock.advance(55 * 60_000);
+      sts.clock.advance(61 * 60_000);
       const error = await fixed.credentials().catch((e) => e);
       expect(error).toBeInstanceOf(AssumeRoleError);
       expect(error.code).toBe("AccessDenied");

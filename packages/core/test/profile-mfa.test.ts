@@ -90,7 +90,8 @@ describe("mfa_serial", () => {
       refresh: { jitterSeconds: 0 },
     });
     await session.credentials();
-    sts().clock.advance(55 * 60_000);
+    // Inside the blocking window (the last minute), so the call waits for the refresh.
+    sts().clock.advance(59.5 * 60_000);
     await session.credentials();
     expect(asked).toHaveLength(2);
     expect(sts().stats.calls("AssumeRole", role("MfaRole"))).toBe(2);

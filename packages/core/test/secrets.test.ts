@@ -48,8 +48,9 @@ describe("secrets never appear in errors, events or util.inspect output", () => 
         .credentials()
         .catch((e) => e);
       sts.faults.throttleNext(1);
+      // A caller that cannot wait for the next attempt gets the throttling error.
       const throttled = await b
-        .assumeRole(role("RoleC"))
+        .assumeRole(role("RoleC"), { refresh: { maxWaitSeconds: 0.2 } })
         .credentials()
         .catch((e) => e);
       const errors: unknown[] = [

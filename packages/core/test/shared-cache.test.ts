@@ -97,11 +97,12 @@ describe("a shared cache", () => {
   });
 
   it("follows the order: get → lock → get → STS → set → unlock", async () => {
+    // Each read of an entry that is not fresh also reads the failure record beside it.
     const ops: string[] = [];
     const inner = new MemoryCache();
     const cache: CredentialCache = {
       get: (k) => {
-        ops.push("get");
+        ops.push(k.endsWith(".refresh-failure") ? "get failure" : "get");
         return inner.get(k);
       },
       set: (k, v) => {
@@ -120,7 +121,15 @@ describe("a shared cache", () => {
       },
     };
     await session(cache).credentials();
-    expect(ops).toEqual(["get", "lock", "get", "set(after STS)", "unlock"]);
+    expect(ops).toEqual([
+      "get",
+      "get failure",
+      "lock",
+      "get",
+      "get failure",
+      "set(after STS)",
+      "unlock",
+    ]);
   });
 
   it("a holder that refreshed while we waited for the lock saves us the STS call", async () => {

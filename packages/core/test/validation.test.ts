@@ -95,13 +95,20 @@ const invalid: Array<[string, AssumeRoleOptions & Record<string, unknown>, strin
     { refresh: { advisorySeconds: 300, mandatorySeconds: 600 } },
     "refresh.mandatorySeconds",
   ],
-  ["retrySeconds zero", { refresh: { retrySeconds: 0 } }, "refresh.retrySeconds"],
+  ["a removed refresh option", { refresh: { retrySeconds: 10 } as never }, "refresh.retrySeconds"],
+  ["backoff not a range", { refresh: { backoffSeconds: [600, 300] } }, "refresh.backoffSeconds"],
   [
-    "advisoryFraction above 1/2",
-    { refresh: { advisoryFraction: 0.75 } },
-    "refresh.advisoryFraction",
+    "cold backoff of zero",
+    { refresh: { coldBackoffSeconds: [0, 30] } },
+    "refresh.coldBackoffSeconds",
   ],
-  ["advisoryFraction zero", { refresh: { advisoryFraction: 0 } }, "refresh.advisoryFraction"],
+  ["maxWaitSeconds zero", { refresh: { maxWaitSeconds: 0 } }, "refresh.maxWaitSeconds"],
+  [
+    "shareFailures not a boolean",
+    { refresh: { shareFailures: "yes" as never } },
+    "refresh.shareFailures",
+  ],
+  ["cacheTimeoutMs zero", { cacheTimeoutMs: 0 }, "cacheTimeoutMs"],
   ["lock wait NaN", { lock: { waitMs: Number.NaN } }, "lock.waitMs"],
   ["additionalParams not an object", { additionalParams: "x" as never }, "additionalParams"],
   // The gaps a hostile or careless caller found (issue 12): each reached STS or threw a TypeError.
@@ -239,5 +246,39 @@ describe("validation: a typed error naming the field, before any network call", 
     expect(error.code).toBe("ValidationError");
     expect(error.roleArn).toBe(arn);
     expect(sts.stats.calls("AssumeRole")).toBe(1);
+  });
+});
+
+describe("role chaining: DurationSeconds above one hour", () => {
+  const long = role("Long"); // maxSessionDuration 12 h
+
+  it("is a typed error naming DurationSeconds, before any network call", () => {
+    const parent = rootSession(sts).assumeRole(role("RoleA"));
+    let error: unknown;
+    try {
+      parent.assumeRole(long, { DurationSeconds: { hours: 2 } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AssumeRoleValidationError);
+    expect((error as AssumeRoleValidationError).fields).toEqual(["DurationSeconds"]);
+    expect((error as Error).message).toMatch(/at most 3600 .*role chaining/);
+    expect(sts.stats.calls()).toBe(0);
+    // One hour is fine; so are two hours from a root session.
+    expect(() => parent.assumeRole(long, { DurationSeconds: 3600 })).not.toThrow();
+    expect(() => rootSession(sts).assumeRole(long, { DurationSeconds: 7200 })).not.toThrow();
+  });
+
+  it("validate: false leaves it to STS, which refuses it", async () => {
+    const parent = rootSession(sts).assumeRole(role("RoleA"));
+    const child = parent.assumeRole(long, {
+      DurationSeconds: 7200,
+      validate: false,
+      refresh: { maxWaitSeconds: 0.2 },
+    });
+    const error = await child.credentials().catch((e) => e);
+    expect(error).toBeInstanceOf(AssumeRoleError);
+    expect(error.code).toBe("ValidationError");
+    expect(error.detail).toMatch(/role chaining/);
   });
 });

@@ -208,7 +208,7 @@ source_profile = underscored
 role_session_name = everything
 external_id = ext-id-1
 mfa_serial = ${SERIAL}
-duration_seconds = 7200
+duration_seconds = 3000
 [profile chain]
 role_arn = ${role("Chain")}
 source_profile = everything

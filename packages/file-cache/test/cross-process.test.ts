@@ -75,7 +75,7 @@ describe.concurrent("JSONFileCache across processes", () => {
     onTestFinished,
   }) => {
     const sts = await stsFor(onTestFinished);
-    // 900-second credentials: advisory window 225 s, mandatory 150 s, jitter ≤ 37.5 s, so a
+    // 900-second credentials: advisory window 300 s, blocking 60 s, jitter ≤ 120 s, so a
     // clock 690 s past issue is inside every worker's advisory window.
     const { fleet, dir } = await fleetOn(sts, onTestFinished, 16, { DurationSeconds: 900 });
     const cold = await fleet.resolveAll({ count: 50, concurrency: 50 });

@@ -7,9 +7,10 @@
 import {
   type CacheEntry,
   type CredentialCache,
+  documentExpiration,
+  type FailureRecord,
   LocalLocks,
   type LockOptions,
-  parseExpiration,
   type ReleaseLock,
 } from "@assume-role-lib/core/cache";
 import type { Keyv } from "keyv";
@@ -206,18 +207,17 @@ export class KeyvCache implements CredentialCache {
   }
 
   /**
-   * Store `entry` until its Expiration (the TTL is the time left). An entry that has
-   * already expired is not stored, and any entry under `key` is deleted instead.
+   * Store a document until it expires (the TTL is the time left by this cache's clock): an
+   * entry until its Credentials.Expiration, a failure record until its Expiration. One that
+   * has already expired by this clock is not written at all, and nothing is deleted: with
+   * a clock that runs ahead, a delete would throw away the fleet's valid entry.
    */
-  async set(key: string, entry: CacheEntry): Promise<void> {
+  async set(key: string, entry: CacheEntry | FailureRecord): Promise<void> {
     const storeKey = this.storeKey(key);
-    const expiration = parseExpiration(entry?.Credentials?.Expiration);
-    if (!expiration) throw new TypeError("cache entry has no valid Credentials.Expiration");
+    const expiration = documentExpiration(entry);
+    if (!expiration) throw new TypeError("cache document has no valid Expiration");
     const ttlMs = Math.ceil(expiration.getTime() - this.#clock());
-    if (ttlMs <= 0) {
-      await this.#op("set", () => this.keyv.delete(storeKey));
-      return;
-    }
+    if (ttlMs <= 0) return;
     const value = this.#cipher ? this.#cipher.seal(JSON.stringify(entry), storeKey) : entry;
     await this.#op("set", () => this.keyv.set(storeKey, value, ttlMs));
   }
@@ -256,18 +256,31 @@ export class KeyvCache implements CredentialCache {
     if (!remote) return undefined;
     const release = remote;
     let released: Promise<void> | undefined;
-    return () => {
-      released ??= (async () => {
-        try {
-          await release();
-        } catch (error) {
-          throw this.#classify(error, "unlock");
-        } finally {
-          await local();
-        }
-      })();
-      return released;
-    };
+    return Object.assign(
+      () => {
+        released ??= (async () => {
+          try {
+            await release();
+          } catch (error) {
+            throw this.#classify(error, "unlock");
+          } finally {
+            await local();
+          }
+        })();
+        return released;
+      },
+      {
+        // Both leases: the in-process one would otherwise let this process's next session in.
+        renew: async () => {
+          local.renew?.();
+          try {
+            return (await release.renew?.()) ?? true;
+          } catch (error) {
+            throw this.#classify(error, "renew");
+          }
+        },
+      },
+    );
   }
 
   /**

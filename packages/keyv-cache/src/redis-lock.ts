@@ -2,6 +2,7 @@
  * A lease on one Redis key, for cross-process single-flight of STS calls:
  *
  *   acquire: SET lockKey token NX PX ttl      (retried with backoff + jitter until waitMs)
+ *   renew:   compare-and-PEXPIRE in Lua        (the holder extends its own lease only)
  *   release: compare-and-delete in Lua         (only the holder's own token is deleted)
  *
  * It is a lease, not Redlock: one Redis (or one cluster primary per key), no fencing. A
@@ -45,6 +46,10 @@ export interface RedisLockOptions {
 export const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+/** Extends the lease (ARGV[2] ms) only if the key still holds our token; 1 if extended. */
+export const RENEW_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
 /**
  * A lock value: 128 random bits, then the holder's host and pid (for operators asking
  * "who holds this lock?"; only the random part makes it unguessable).
@@ -85,7 +90,7 @@ export class RedisLock {
         this.#release(key, token).catch(() => {});
         throw error;
       }
-      if (reply === "OK") return this.#releaser(key, token);
+      if (reply === "OK") return this.#releaser(key, token, leaseMs);
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       const backoff = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempt, 16));
@@ -93,12 +98,22 @@ export class RedisLock {
     }
   }
 
-  #releaser(key: string, token: string): ReleaseLock {
+  #releaser(key: string, token: string, leaseMs: number): ReleaseLock {
     let released: Promise<void> | undefined;
-    return () => {
+    const release = () => {
       released ??= this.#release(key, token);
       return released;
     };
+    // A holder whose work outlives the lease renews it; false once another holder has it.
+    const renew = async () => {
+      if (released) return false;
+      const reply = await withTimeout("renew", this.#options.operationTimeoutMs, async () => {
+        const client = await this.#options.client();
+        return client.eval(RENEW_SCRIPT, { keys: [key], arguments: [token, String(leaseMs)] });
+      });
+      return Number(reply) === 1;
+    };
+    return Object.assign(release, { renew });
   }
 
   async #release(key: string, token: string): Promise<void> {

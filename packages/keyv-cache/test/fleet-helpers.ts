@@ -7,10 +7,10 @@ import { expect } from "vitest";
 
 export const FACTORY = fileURLToPath(new URL("./fixtures/keyv-cache-factory.mjs", import.meta.url));
 
-/** 900-second credentials: advisory window 225 s, mandatory 150 s, jitter up to 5 s. */
+/** 900-second credentials: advisory window 300 s, blocking 60 s, jitter up to 5 s. */
 export const LIFETIME_S = 900;
-/** Past every worker's mandatory point of credentials issued one step earlier. */
-export const STEP_MS = 760_000;
+/** Inside every worker's blocking window (the last minute) of credentials issued one step earlier. */
+export const STEP_MS = 860_000;
 
 export function fleetConfig(
   sts: StsLocal,

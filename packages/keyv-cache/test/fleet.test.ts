@@ -24,7 +24,7 @@ describe(`fleet of ${FLEET} processes × ${CALLERS} callers on one Redis`, () =>
   let offset = 0;
   const namespace = uniqueNamespace("fleet");
   const calls = () => sts.stats.calls("AssumeRole", ROLE);
-  /** Move every clock to the next refresh point (mandatory window) and resolve. */
+  /** Move every clock to the next refresh point (the blocking window) and resolve. */
   const refresh = async () => {
     offset += STEP_MS;
     shiftSts(sts, offset);
@@ -65,7 +65,7 @@ describe(`fleet of ${FLEET} processes × ${CALLERS} callers on one Redis`, () =>
     expect(pttl).toBeGreaterThan((LIFETIME_S - 60) * 1000);
   });
 
-  it("mandatory refresh point: 1 call for the fleet", async () => {
+  it("blocking refresh point: 1 call for the fleet", async () => {
     const before = calls();
     expectOneKey(await refresh());
     expect(calls() - before).toBe(1);
@@ -73,7 +73,7 @@ describe(`fleet of ${FLEET} processes × ${CALLERS} callers on one Redis`, () =>
 
   it("advisory refresh point (background refreshes, jittered): 1 call for the fleet", async () => {
     const before = calls();
-    // Inside every worker's advisory window (jitter ≤ 5 s) but before the mandatory one.
+    // Inside every worker's advisory window (jitter ≤ 5 s) but before the blocking one.
     const advisory = offset + (LIFETIME_S - 200) * 1000;
     shiftSts(sts, advisory);
     const old = expectOneKey(

@@ -51,13 +51,39 @@ describe("entries and TTL", () => {
     expect(pttl).toBeLessThanOrEqual(600_000);
   });
 
-  it("does not store an expired entry, and drops what was there", async () => {
+  it("does not store an expired entry, and never deletes what was there", async () => {
     const cache = open();
     const k = key();
-    await cache.set(k, sampleEntry());
     await cache.set(k, sampleEntry(-1000));
     expect(await raw.exists(cache.storeKey(k))).toBe(0);
-    expect(await cache.get(k)).toBeUndefined();
+    // A host whose clock runs 2 h ahead sees the fleet's valid entry as expired: its write
+    // is skipped, and the entry stays for everyone else.
+    const valid = sampleEntry(3_600_000);
+    await cache.set(k, valid);
+    const ahead = open({ namespace: cache.namespace, clock: () => Date.now() + 7_200_000 });
+    await ahead.set(k, sampleEntry(3_500_000));
+    expect(parseCacheEntry(await cache.get(k))?.Credentials.AccessKeyId).toBe(
+      valid.Credentials.AccessKeyId,
+    );
+  });
+
+  it("stores a failure record until its own Expiration", async () => {
+    const cache = open();
+    const k = `${key()}.refresh-failure`;
+    const expiration = new Date(Date.now() + 60_000).toISOString();
+    await cache.set(k, {
+      RefreshFailure: {
+        Code: "Throttling",
+        Message: "Rate exceeded",
+        Retryable: true,
+        NextAttemptAt: expiration,
+        Consecutive: 1,
+        Expiration: expiration,
+      },
+    });
+    const pttl = await raw.pTTL(cache.storeKey(k));
+    expect(pttl).toBeGreaterThan(55_000);
+    expect(pttl).toBeLessThanOrEqual(60_000);
   });
 
   it("follows an injected clock for the TTL", async () => {
@@ -126,6 +152,20 @@ describe("distributed lock", () => {
     expect(pttl).toBeGreaterThan(3000);
     await release?.();
     expect(await raw.exists(cache.lockKey(k))).toBe(0);
+  });
+
+  it("renew extends the holder's own lease, and reports false once it is lost", async () => {
+    const cache = open();
+    const k = key();
+    const release = await cache.lock(k, { waitMs: 100, ttlMs: 1000 });
+    await raw.pExpire(cache.lockKey(k), 200); // as if most of the lease had passed
+    expect(await release?.renew?.()).toBe(true);
+    expect(await raw.pTTL(cache.lockKey(k))).toBeGreaterThan(800);
+    await raw.set(cache.lockKey(k), "someone-else"); // taken over
+    expect(await release?.renew?.()).toBe(false);
+    expect(await raw.get(cache.lockKey(k))).toBe("someone-else");
+    await release?.();
+    expect(await release?.renew?.()).toBe(false); // released
   });
 
   it("a late release never deletes another holder's lock", async () => {

@@ -91,6 +91,21 @@ export class CredentialsStore {
     return { accessKeyId, secretAccessKey, sessionToken };
   }
 
+  /** Forget issued keys (all of them when no id is given); root keys stay. Returns the count. */
+  revoke(accessKeyIds?: string | string[]): number {
+    const ids =
+      accessKeyIds === undefined
+        ? [...this.#keys.keys()]
+        : Array.isArray(accessKeyIds)
+          ? accessKeyIds
+          : [accessKeyIds];
+    let revoked = 0;
+    for (const id of ids) {
+      if (this.#keys.get(id)?.sessionToken !== undefined && this.#keys.delete(id)) revoked++;
+    }
+    return revoked;
+  }
+
   /** Look up a key by id. */
   get(accessKeyId: string): StoredKey | undefined {
     return this.#keys.get(accessKeyId);

@@ -47,12 +47,13 @@ export const errors = {
       403,
       "The security token included in the request is invalid.",
     ),
-  signatureDoesNotMatch: () =>
+  signatureDoesNotMatch: (message?: string) =>
     new StsError(
       "SignatureDoesNotMatch",
       403,
-      "The request signature we calculated does not match the signature you provided. " +
-        "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+      message ??
+        "The request signature we calculated does not match the signature you provided. " +
+          "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
     ),
   incompleteSignature: (detail: string) => new StsError("IncompleteSignature", 400, detail),
   missingAuthenticationToken: () =>

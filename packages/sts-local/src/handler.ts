@@ -6,7 +6,7 @@ import type { CredentialsStore, Principal } from "./credentials-store.js";
 import { errors, StsError } from "./errors.js";
 import type { Faults } from "./faults.js";
 import { parseQuery, type QueryParams, redactParams } from "./query-protocol.js";
-import { parseAuthorization, verifySignature } from "./sigv4.js";
+import { parseAmzDate, parseAuthorization, verifySignature } from "./sigv4.js";
 import type { RequestRecord, Stats } from "./stats.js";
 import { errorXml, successXml, type XmlTree } from "./xml.js";
 
@@ -24,6 +24,10 @@ export interface HandlerContext extends AssumeRoleContext {
   faults: Faults;
   disabledRegions: ReadonlySet<string>;
   expiredTokenError: "ExpiredToken" | "ExpiredTokenException";
+  /** Reject requests signed further than this from the server clock (real STS: 15 min). */
+  signingSkewLimitMs: number | undefined;
+  /** Send the `Date` header (from the server clock), as every AWS endpoint does. */
+  dateHeader: boolean;
 }
 
 /** Answer one HTTP request the way STS would, applying any injected fault first. */
@@ -83,11 +87,13 @@ export async function handleRequest(
   }
   record.status = status;
   ctx.stats.record(record);
+  res.sendDate = false; // Node would add the real time; the Date header is the server clock's
   res.writeHead(status, {
     "Content-Type": "text/xml",
     "Content-Length": Buffer.byteLength(xml),
     "x-amzn-RequestId": requestId,
-    Date: new Date().toUTCString(),
+    // The server clock's time, as STS sends its own: clients measure their clock skew by it.
+    ...(ctx.dateHeader ? { Date: ctx.clock.now().toUTCString() } : {}),
   });
   res.end(xml);
 }
@@ -133,6 +139,7 @@ async function authenticate(
     auth,
     ctx.store,
   );
+  if (ctx.signingSkewLimitMs !== undefined) checkSigningTime(ctx, req, ctx.signingSkewLimitMs);
   if (key.expiresAtMs !== undefined && ctx.clock.nowMs() >= key.expiresAtMs) {
     throw ctx.expiredTokenError === "ExpiredToken"
       ? errors.expiredToken()
@@ -140,6 +147,26 @@ async function authenticate(
   }
   if (ctx.disabledRegions.has(auth.region)) throw errors.regionDisabled(key.principal.accountId);
   return key.principal;
+}
+
+/** STS's answer to a request signed too far from its clock (the SDK corrects and retries). */
+function checkSigningTime(ctx: HandlerContext, req: IncomingMessage, limitMs: number): void {
+  const amzDate = String(req.headers["x-amz-date"] ?? "");
+  const signed = parseAmzDate(amzDate)?.getTime();
+  if (signed === undefined) return; // verifySignature already refused a malformed date
+  const now = ctx.clock.nowMs();
+  const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const limit = `${Math.round(limitMs / 60_000)} min.`;
+  if (signed < now - limitMs) {
+    throw errors.signatureDoesNotMatch(
+      `Signature expired: ${amzDate} is now earlier than ${stamp(now - limitMs)} (${stamp(now)} - ${limit})`,
+    );
+  }
+  if (signed > now + limitMs) {
+    throw errors.signatureDoesNotMatch(
+      `Signature not yet current: ${amzDate} is still later than ${stamp(now + limitMs)} (${stamp(now)} + ${limit})`,
+    );
+  }
 }
 
 function isForm(req: IncomingMessage): boolean {

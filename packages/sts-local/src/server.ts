@@ -49,6 +49,14 @@ export interface StsLocalOptions {
    * `ExpiredToken` (403); `ExpiredTokenException` (400) is the modeled SDK exception.
    */
   expiredTokenError?: "ExpiredToken" | "ExpiredTokenException";
+  /**
+   * Reject requests signed more than 15 minutes from the server clock with
+   * `SignatureDoesNotMatch` ("Signature expired: …"), as real STS does. Default false: tests
+   * move the server clock by hours and most do not exercise skew.
+   */
+  rejectSkewedSignatures?: boolean;
+  /** Send the `Date` response header (the server clock's time). Default true, as AWS does. */
+  dateHeader?: boolean;
 }
 
 /** A running sts-local server. */
@@ -65,6 +73,12 @@ export interface StsLocal {
   readonly clock: Clock;
   /** Add (or replace) a role while running. */
   addRole(role: RoleConfig): void;
+  /**
+   * Revoke issued keys: requests signed with them get `InvalidClientTokenId`, as for a key
+   * STS never issued. No argument: every key issued so far (root keys are never revoked).
+   * Returns how many keys were revoked.
+   */
+  revoke(accessKeyIds?: string | string[]): number;
   /** Stop listening and close every open connection. */
   close(): Promise<void>;
 }
@@ -101,6 +115,8 @@ export async function startStsLocal(options: StsLocalOptions = {}): Promise<StsL
     faults: new Faults(),
     disabledRegions: new Set(options.disabledRegions ?? []),
     expiredTokenError: options.expiredTokenError ?? "ExpiredToken",
+    signingSkewLimitMs: options.rejectSkewedSignatures ? 15 * 60_000 : undefined,
+    dateHeader: options.dateHeader ?? true,
   };
 
   const server = createServer((req, res) => {
@@ -128,6 +144,7 @@ export async function startStsLocal(options: StsLocalOptions = {}): Promise<StsL
     addRole: (role) => {
       roles.add(role);
     },
+    revoke: (accessKeyIds) => store.revoke(accessKeyIds),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -61,7 +61,7 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
 }
 
 /** `20261129T013702Z` → Date; undefined when malformed. */
-function parseAmzDate(value: string | undefined): Date | undefined {
+export function parseAmzDate(value: string | undefined): Date | undefined {
   const m = value && /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [

@@ -14,9 +14,9 @@
  *
  * Outside an outage a client therefore never gets credentials with less than 16 minutes
  * left (20 while the server is in use). During an STS outage the old credentials keep
- * being served (and the refresh retried every 10 seconds) until 5 minutes before they
- * expire: clients keep working on credentials that are still valid, asking again on every
- * call, rather than failing.
+ * being served (the core's static stability: the refresh is retried after a backoff) until
+ * 30 seconds before they expire: clients keep working on credentials that are still valid,
+ * asking again on every call, rather than failing.
  */
 import type { AssumeRoleEvent, RefreshOptions, Session } from "@assume-role-lib/core";
 import { formatTimestamp } from "../output-formats.js";
@@ -26,9 +26,12 @@ export const CLIENT_REFRESH_WINDOW_SECONDS = 15 * 60;
 
 /** The session's refresh windows under the server (see the module comment). */
 export const SERVER_REFRESH: Readonly<RefreshOptions> = Object.freeze({
+  // The core lets an explicit advisory window reach 3/4 of a short lifetime.
   advisorySeconds: CLIENT_REFRESH_WINDOW_SECONDS + 5 * 60,
   mandatorySeconds: 5 * 60,
-  advisoryFraction: 1 / 2,
+  // A client's request gives up after 1-2 s: with nothing usable held, answer 503 soon
+  // rather than hold the request through the core's cold backoff.
+  maxWaitSeconds: 5,
 });
 
 /**
@@ -37,7 +40,7 @@ export const SERVER_REFRESH: Readonly<RefreshOptions> = Object.freeze({
  * of the advisory point (half the lifetime), so a refresh on schedule never holds anyone.
  */
 export const WAIT_BELOW_SECONDS = CLIENT_REFRESH_WINDOW_SECONDS + 60;
-const WAIT_BELOW_LIFETIME_FRACTION = 0.9 * (SERVER_REFRESH.advisoryFraction ?? 1 / 2);
+const WAIT_BELOW_LIFETIME_FRACTION = 0.45;
 
 /**
  * How long a request waits for a refresh in flight before it takes the credentials held.
