@@ -114,7 +114,11 @@ describe("exec relays signals", () => {
   it.skipIf(!existsSync("/proc/self/stat"))(
     "SIGTSTP stops the command and the wrapper; SIGCONT resumes both",
     async () => {
+      // The command stops itself on SIGTSTP, as interactive programs do: without a terminal
+      // (CI) the process group can be orphaned, and there the kernel discards a SIGTSTP whose
+      // default action would stop it. The handler also proves the signal was relayed.
       const ticker =
+        "process.on('SIGTSTP', () => { console.log('tstp'); process.kill(process.pid, 'SIGSTOP'); });" +
         "console.log('ready ' + process.pid); setInterval(() => console.log('tick'), 50)";
       const cli = start(exec(process.execPath, "-e", ticker), env);
       await waitFor(() => /ready \d+/.test(cli.stdout()));
@@ -128,6 +132,8 @@ describe("exec relays signals", () => {
       cli.child.kill("SIGCONT");
       await waitFor(() => cli.stdout().split("tick").length > ticks + 2, 10_000);
       expect(stateOf(wrapperPid)).not.toBe("T");
+      // Written just before the command stopped itself; a pipe write lands once it runs.
+      expect(cli.stdout()).toContain("tstp");
       cli.child.kill("SIGTERM");
       const out = await cli.done;
       expect(out.signal === "SIGTERM" || out.code === 143).toBe(true);
