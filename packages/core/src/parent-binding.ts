@@ -42,7 +42,9 @@ export const BINDING_FIELD = "AssumeRoleLib";
 
 /** Where learned principals are kept between processes: Map-like, sync or async. */
 export interface PrincipalStore {
+  /** The stored document (or its JSON text) under `key`, or undefined. */
   get(key: string): unknown;
+  /** Keep the principal learned for the credentials `key` stands for. */
   set(key: string, value: { ParentPrincipal: string }): unknown;
 }
 
