@@ -33,7 +33,7 @@ export interface CommonOptionValues
     | "ProvidedContexts"
   > {
   /** The flags take narrower forms than the library: JSON object, seconds, a code. */
-  Policy?: Record<string, unknown>;
+  Policy?: string;
   DurationSeconds?: number;
   TokenCode?: string;
   additionalKwargs?: Record<string, unknown>;

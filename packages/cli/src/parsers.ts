@@ -34,9 +34,14 @@ export function parseJsonObject(value: string): Record<string, unknown> {
   return data;
 }
 
-/** `--Policy`: a JSON policy document (an object). */
-export function parsePolicy(value: string): Record<string, unknown> {
-  return parseJsonObject(value);
+/**
+ * `--Policy`: a JSON policy document (an object). The text itself is passed on, not the
+ * parsed object: the core reads it as Python's json.loads does, so numbers such as `10.0`
+ * keep their form and the cache key stays the AWS CLI's.
+ */
+export function parsePolicy(value: string): string {
+  parseJsonObject(value);
+  return value;
 }
 
 /** `--DurationSeconds`: a whole number of seconds. */

@@ -68,6 +68,11 @@ describe.concurrent("usage errors exit 2 with a clear message", () => {
       /RoleArn: must be an IAM role ARN/,
     ],
     [
+      "a known parameter through --additional-kwargs",
+      ["env", demo, "--additional-kwargs", '{"DurationSeconds": 5}', "--no-cache"],
+      /additionalParams\.DurationSeconds/,
+    ],
+    [
       "TransitiveTagKeys not among Tags",
       ["env", demo, "--Tags", "A=1", "--TransitiveTagKeys", "B", "--no-cache"],
       /TransitiveTagKeys: B is not one of the Tags' keys/,
