@@ -80,8 +80,16 @@ export class RefreshPolicy {
     const byLifetime = lifetime <= 20 * MINUTE ? 5 : lifetime < 90 * MINUTE ? 15 : 60;
     // At least a quarter of the lifetime is fresh, whatever the options say.
     const advisory = Math.min(this.#o.advisoryMs ?? byLifetime * MINUTE, lifetime * 0.75);
-    const blocking = Math.min(this.#o.mandatoryMs ?? MINUTE, advisory);
-    const jitter = this.#jitterFraction * Math.min(this.#o.jitterMaxMs, (advisory - blocking) / 2);
+    // At most a sixth of the lifetime blocks: for short lifetimes an explicit window (a
+    // server's 5 min) would otherwise make every refresh one that callers wait for.
+    const blocking = Math.min(this.#o.mandatoryMs ?? MINUTE, advisory, lifetime / 6);
+    // The jitter never eats into that fresh quarter either.
+    const jitterMax = Math.min(
+      this.#o.jitterMaxMs,
+      (advisory - blocking) / 2,
+      lifetime * 0.75 - advisory,
+    );
+    const jitter = this.#jitterFraction * Math.max(0, jitterMax);
     return {
       refreshAt: expiration - advisory - jitter,
       mustRefreshAt: expiration - blocking,
