@@ -49,7 +49,7 @@ describe(`storms: ${FLEET} processes on one Redis`, () => {
     expect(r.attemptsDuringOutage).toBeGreaterThanOrEqual(2);
     expect(r.attemptsDuringOutage).toBeLessThanOrEqual(6);
     expect(r.attemptsToRecover).toBe(1);
-    expect(r.recoveryMs).toBeLessThanOrEqual(10 * 60_000); // within one backoff period
+    expect(r.recoveryMs).toBeLessThanOrEqual(10 * 60_000 + 60_000); // one backoff period, plus the simulated duration of the round that sees it
   }, 90_000);
 
   it("a denied role at cold start: every caller gets AccessDenied, at most 1 STS call per 5 s", async () => {
