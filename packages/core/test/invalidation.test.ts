@@ -3,6 +3,7 @@
  * `Session.client()`, against sts-local revoking the keys it issued.
  */
 import { type CredentialCache, MemoryCache, type Session } from "@assume-role-lib/core";
+import { randomKeyId } from "@assume-role-lib/sts-local";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EventLog, type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
@@ -63,7 +64,7 @@ describe("Session.invalidate()", () => {
   it("drops only the rejected credentials", async () => {
     const { s, log } = session();
     const first = await s.credentials();
-    await s.invalidate("ASIANOTTHEONEWEHOLD1");
+    await s.invalidate(randomKeyId("ASIA")); // a key we do not hold
     expect(await s.credentials()).toBe(first);
     expect(log.of("credentials-invalidated")[0]).toMatchObject({ dropped: false });
     await s.invalidate(first.accessKeyId);

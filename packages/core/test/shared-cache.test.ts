@@ -5,8 +5,14 @@ import {
   MemoryCache,
   parseCacheEntry,
 } from "@assume-role-lib/core";
+import { randomKeyId, randomSecret, randomSessionToken } from "@assume-role-lib/sts-local";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EventLog, type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
+
+// Fake key ids made at run time (sts-local's generator): no key-shaped literal is committed.
+const BOTOCORE_KEY = randomKeyId("ASIA");
+const STALE_KEY = randomKeyId("ASIA");
+const HOLDER_KEY = randomKeyId("ASIA");
 
 const getSts = useFrozenSts();
 let sts: FrozenSts;
@@ -55,9 +61,9 @@ describe("a shared cache", () => {
     const expiry = new Date(sts.now() + 50 * MIN).toISOString().replace(/\.\d+Z$/, "UTC");
     cache.set(s.cacheKey as string, {
       Credentials: {
-        AccessKeyId: "ASIAFAKEBOTOCOREWRITTEN",
-        SecretAccessKey: "BotocoreSecret0123456789abcdefghijKLMNOPQ",
-        SessionToken: "BotocoreToken0123456789abcdefghijKLMNOPQR",
+        AccessKeyId: BOTOCORE_KEY,
+        SecretAccessKey: randomSecret(),
+        SessionToken: randomSessionToken(),
         Expiration: expiry,
       },
       AssumedRoleUser: {
@@ -66,7 +72,7 @@ describe("a shared cache", () => {
       },
       ResponseMetadata: { RequestId: "r", HTTPStatusCode: 200, RetryAttempts: 0 },
     });
-    expect((await s.credentials()).accessKeyId).toBe("ASIAFAKEBOTOCOREWRITTEN");
+    expect((await s.credentials()).accessKeyId).toBe(BOTOCORE_KEY);
     expect(calls()).toBe(0);
   });
 
@@ -80,15 +86,15 @@ describe("a shared cache", () => {
     const s = session(cache, log);
     const stale = {
       Credentials: {
-        AccessKeyId: "ASIASTALESTALESTALE1",
-        SecretAccessKey: "StaleSecret0123456789abcdefghijKLMNOPQRST",
-        SessionToken: "StaleToken0123456789abcdefghijKLMNOPQRSTU",
+        AccessKeyId: STALE_KEY,
+        SecretAccessKey: randomSecret(),
+        SessionToken: randomSessionToken(),
         Expiration: new Date(sts.now() + 14 * MIN).toISOString(),
       },
     };
     cache.set(s.cacheKey as string, value === "expiring" ? stale : value);
     const creds = await s.credentials();
-    expect(creds.accessKeyId).not.toBe("ASIASTALESTALESTALE1");
+    expect(creds.accessKeyId).not.toBe(STALE_KEY);
     expect(calls()).toBe(1);
     expect(log.of("cache-miss").map((e) => e.why)).toContain(why);
     expect(parseCacheEntry(cache.get(s.cacheKey as string))?.Credentials.AccessKeyId).toBe(
@@ -190,14 +196,14 @@ describe("waiting for another process's lock", () => {
     // The holder writes an entry while we wait; it never releases (it "crashed" after writing).
     const written = {
       Credentials: {
-        AccessKeyId: "ASIAFAKEWRITTENBYHOLDER",
-        SecretAccessKey: "HolderSecret0123456789abcdefghijKLMNOPQRS",
-        SessionToken: "HolderToken0123456789abcdefghijKLMNOPQRST",
+        AccessKeyId: HOLDER_KEY,
+        SecretAccessKey: randomSecret(),
+        SessionToken: randomSessionToken(),
         Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
       },
     };
     cache.set(key, written);
-    expect((await pending).accessKeyId).toBe("ASIAFAKEWRITTENBYHOLDER");
+    expect((await pending).accessKeyId).toBe(HOLDER_KEY);
     expect(calls()).toBe(0);
     expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
     await held?.();

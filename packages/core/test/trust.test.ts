@@ -2,7 +2,6 @@
  * What an entry read from a shared cache must prove (entry-trust.ts), and the parent binding
  * (parent-binding.ts): tried as a hostile writer of the cache would, against sts-local.
  */
-import { randomBytes } from "node:crypto";
 import {
   type AssumeRoleEvent,
   assumeRole,
@@ -13,15 +12,23 @@ import {
   parseCacheEntry,
   Session,
 } from "@assume-role-lib/core";
-import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
+import {
+  randomKeyId,
+  randomSecret,
+  randomSessionToken,
+  type StsLocal,
+  startStsLocal,
+} from "@assume-role-lib/sts-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { role } from "./helpers.js";
 
 const rootKey = (name: string) => ({
-  accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`,
-  secretAccessKey: randomBytes(30).toString("base64"),
+  accessKeyId: randomKeyId("AKIA"),
+  secretAccessKey: randomSecret(),
   arn: `arn:aws:iam::123456789012:user/${name}`,
 });
+// Fake keys made at run time (sts-local's generators): no key-shaped literal is committed.
+const PLANTED_KEY = randomKeyId("ASIA");
 const alice = rootKey("alice");
 const mallory = rootKey("mallory");
 const counted = rootKey("counted");
@@ -58,9 +65,9 @@ function entryFor(
 ): CacheEntry {
   return {
     Credentials: {
-      AccessKeyId: "ASIAPLANTEDPLANTED01",
-      SecretAccessKey: "PlantedSecret0123456789abcdefghijKLMNOPQR",
-      SessionToken: "PlantedToken0123456789abcdefghijKLMNOPQRS",
+      AccessKeyId: PLANTED_KEY,
+      SecretAccessKey: randomSecret(),
+      SessionToken: randomSessionToken(),
       Expiration: new Date(Date.now() + 3_000_000).toISOString(),
       ...overrides,
     },
@@ -101,7 +108,7 @@ describe("what an entry must prove", () => {
     async (_, overrides) => {
       const { why, accessKeyId } = await missReason(entryFor("Demo", overrides));
       expect(why).toEqual(["bad-characters"]);
-      expect(accessKeyId).not.toBe(overrides.AccessKeyId ?? "ASIAPLANTEDPLANTED01");
+      expect(accessKeyId).not.toBe(overrides.AccessKeyId ?? PLANTED_KEY);
     },
   );
 
@@ -119,7 +126,7 @@ describe("what an entry must prove", () => {
   it("an entry the AWS CLI wrote (no binding, right role) is used; strict mode refuses it", async () => {
     const planted = entryFor("Demo");
     const used = await missReason(planted);
-    expect(used).toEqual({ why: [], accessKeyId: "ASIAPLANTEDPLANTED01" });
+    expect(used).toEqual({ why: [], accessKeyId: PLANTED_KEY });
     const strict = await missReason(planted, { parentBinding: "strict" });
     expect(strict.why).toEqual(["parent-mismatch"]);
   });
@@ -207,12 +214,13 @@ describe("parent binding", () => {
 
 describe("what reaches events and errors", () => {
   it("a cache error quoting another entry's secret is scrubbed by shape", async () => {
-    const leaked = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
-    const token = `IQoJb3JpZ2luX2VjE${"A1b2C3d4".repeat(20)}`;
+    const leaked = randomSecret();
+    const token = randomSessionToken();
+    const keyId = randomKeyId("ASIA");
     const cache: CredentialCache = {
       get: () => {
         throw new Error(
-          `bad entry near {"SecretAccessKey":"${leaked}","SessionToken":"${token}"} ASIAQWERTYUIOPASDFGH`,
+          `bad entry near {"SecretAccessKey":"${leaked}","SessionToken":"${token}"} ${keyId}`,
         );
       },
       set: () => undefined,
@@ -228,7 +236,7 @@ describe("what reaches events and errors", () => {
     expect(text).toContain("bad entry near");
     expect(text).not.toContain(leaked);
     expect(text).not.toContain(token);
-    expect(text).not.toContain("ASIAQWERTYUIOPASDFGH");
+    expect(text).not.toContain(keyId);
   });
 
   it("a parent provider's message is scrubbed; garbage from a provider is a typed error", async () => {

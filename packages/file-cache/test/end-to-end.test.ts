@@ -11,11 +11,19 @@ import {
   Session,
 } from "@assume-role-lib/core";
 import { JSONFileCache } from "@assume-role-lib/file-cache";
-import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
+import {
+  randomKeyId,
+  randomSecret,
+  randomSessionToken,
+  type StsLocal,
+  startStsLocal,
+} from "@assume-role-lib/sts-local";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { leftovers, tempDir } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/Demo";
+// Made at run time (sts-local's generator): no key-shaped literal is committed.
+const CLI_KEY = randomKeyId("ASIA");
 let sts: StsLocal;
 const cleanups: Array<() => Promise<void>> = [];
 beforeAll(async () => {
@@ -68,9 +76,9 @@ describe("JSONFileCache with a real session and sts-local", () => {
       join(cacheDir, `${key}.json`),
       JSON.stringify({
         Credentials: {
-          AccessKeyId: "ASIAFROMTHECLI000001",
-          SecretAccessKey: "CliSecret0123456789abcdefghijKLMNOPQRSTUV",
-          SessionToken: "CliToken0123456789abcdefghijKLMNOPQRSTUVW",
+          AccessKeyId: CLI_KEY,
+          SecretAccessKey: randomSecret(),
+          SessionToken: randomSessionToken(),
           Expiration: `${expiration}UTC`,
         },
         AssumedRoleUser: {
@@ -81,7 +89,7 @@ describe("JSONFileCache with a real session and sts-local", () => {
       }),
     );
     const creds = await session(new JSONFileCache(cacheDir)).credentials();
-    expect(creds.accessKeyId).toBe("ASIAFROMTHECLI000001");
+    expect(creds.accessKeyId).toBe(CLI_KEY);
     expect(sts.stats.calls("AssumeRole")).toBe(0);
   });
 

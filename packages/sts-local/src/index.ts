@@ -7,6 +7,7 @@
 export type { TokenCodeValidator } from "./assume-role.js";
 export { Clock } from "./clock.js";
 export type { RootCredentials } from "./credentials-store.js";
+export { randomKeyId, randomSecret, randomSessionToken } from "./credentials-store.js";
 export { StsError } from "./errors.js";
 export { type FaultScope, Faults } from "./faults.js";
 export {
