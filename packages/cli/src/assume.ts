@@ -164,11 +164,14 @@ export async function regionOf(
 
 /**
  * Assume the role with the command line's options; throws core's typed errors. Without a
- * role ARN, the assume-role profile that `--profile` names is assumed.
+ * role ARN, the assume-role profile that `--profile` names is assumed. `resolveRegion:
+ * false` skips looking up the region (credential_process prints none, and looking it up
+ * can mean reading the config files).
  */
 export async function assumeFromOptions(
   roleArn: string | undefined,
   options: CommonOptionValues,
+  { resolveRegion = true }: { resolveRegion?: boolean } = {},
 ): Promise<ResolvedCredentials> {
   const { session, close } = await openRoleSession(roleArn, options);
   try {
@@ -186,7 +189,7 @@ export async function assumeFromOptions(
       secretAccessKey: identity.secretAccessKey,
       sessionToken: identity.sessionToken,
       expiration: identity.expiration,
-      region: await regionOf(session, options),
+      region: resolveRegion ? await regionOf(session, options) : undefined,
     };
   } finally {
     await close();

@@ -12,17 +12,22 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
-const outcome = await main(process.argv);
-await Promise.all([drained(process.stdout), drained(process.stderr)]);
-if (outcome.signal) {
-  // The child of `exec` died of a signal: die of the same one, so that a shell sees it.
-  // Signals that do not end a Node process by default fall through to 128 + n; SIGUSR1 is
-  // never raised (it would open the inspector).
-  if (outcome.signal !== "SIGUSR1") {
-    process.removeAllListeners(outcome.signal);
-    process.kill(process.pid, outcome.signal);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Run, then exit with the outcome (a function, not top-level await: see scripts/bundle.mjs). */
+async function run(): Promise<void> {
+  const outcome = await main(process.argv);
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  if (outcome.signal) {
+    // The child of `exec` died of a signal: die of the same one, so that a shell sees it.
+    // Signals that do not end a Node process by default fall through to 128 + n; SIGUSR1 is
+    // never raised (it would open the inspector).
+    if (outcome.signal !== "SIGUSR1") {
+      process.removeAllListeners(outcome.signal);
+      process.kill(process.pid, outcome.signal);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    process.exit(128 + (constants.signals[outcome.signal] ?? 0));
   }
-  process.exit(128 + (constants.signals[outcome.signal] ?? 0));
+  process.exit(outcome.exitCode);
 }
-process.exit(outcome.exitCode);
+
+void run();

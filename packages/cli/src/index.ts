@@ -7,7 +7,7 @@ export type { CommandResult } from "./commands/result.js";
 export type { ExitCodeValue } from "./errors/exit-codes.js";
 export { ExitCode, exitCodeOf, formatError, UsageError } from "./errors/exit-codes.js";
 export type { MainOutcome } from "./main.js";
-export { createProgram, main } from "./main.js";
+export { main } from "./main.js";
 export type { CommonOptionValues } from "./options.js";
 export type { EnvFormat } from "./output-formats.js";
 export {
@@ -20,4 +20,5 @@ export {
   quoteSh,
   UnsafeOutputError,
 } from "./output-formats.js";
+export { createProgram } from "./program.js";
 export { RELAYED_SIGNALS } from "./signal-relay.js";

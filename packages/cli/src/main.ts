@@ -1,33 +1,40 @@
 /**
- * The `assume-role` program: its commands, and the mapping of every outcome to an exit code
- * (0 ok, 1 bug, 2 usage, 3 no parent credentials, 4 AssumeRole failed) with one line on
+ * The `assume-role` program's entry: run a command line, and map every outcome to an exit
+ * code (0 ok, 1 bug, 2 usage, 3 no parent credentials, 4 AssumeRole failed) with one line on
  * stderr for each failure.
  */
-import { Command, CommanderError } from "commander";
-import { credentialProcessCommand } from "./commands/credential-process.js";
-import { demoCommand } from "./commands/demo.js";
-import { demoWorkerCommand } from "./commands/demo-worker.js";
-import { envCommand } from "./commands/env.js";
-import { execCommand } from "./commands/exec.js";
+import { type Command, CommanderError } from "commander";
 import type { CommandResult } from "./commands/result.js";
-import { serveCommand } from "./commands/serve.js";
-import { ExitCode, exitCodeOf, formatError, redact } from "./errors/exit-codes.js";
-import { packageVersion } from "./version.js";
+import { ExitCode, exitCodeOf, formatError } from "./errors/exit-codes.js";
+import { baseProgram, configure } from "./program-base.js";
 
-const OVERVIEW = `
-Exit codes: 0 ok, 2 bad usage or invalid parameters, 3 no parent credentials,
-4 AssumeRole failed, 1 unexpected error; exec passes its command's exit code through.
+/**
+ * Each command's module, loaded only when that command runs: `credential-process` is paid
+ * for on every AWS CLI or SDK call that uses the profile, and must not load the server,
+ * exec's signal relay or the demo.
+ */
+const COMMANDS: Record<string, (result: CommandResult) => Promise<Command>> = {
+  "credential-process": async (r) =>
+    (await import("./commands/credential-process.js")).credentialProcessCommand(r),
+  exec: async (r) => (await import("./commands/exec.js")).execCommand(r),
+  env: async (r) => (await import("./commands/env.js")).envCommand(r),
+  serve: async (r) => (await import("./commands/serve.js")).serveCommand(r),
+  demo: async (r) => (await import("./commands/demo.js")).demoCommand(r),
+};
 
-Examples:
-  $ assume-role credential-process arn:aws:iam::123456789012:role/MyRole
-  $ assume-role exec arn:aws:iam::123456789012:role/MyRole -- aws s3 ls
-  $ eval "$(assume-role env arn:aws:iam::123456789012:role/MyRole --format sh)"
-  $ assume-role exec arn:aws:iam::123456789012:role/MyRole --server -- ./long-job.sh
-  $ assume-role serve arn:aws:iam::123456789012:role/MyRole --write-env-file role.env
-  $ assume-role demo
-
-Run "assume-role <command> --help" for a command's options.
-`;
+/**
+ * The program for this command line: only the named command when the first argument names
+ * one, otherwise every command (help, usage errors and the hidden demo worker need them all).
+ */
+async function programFor(argv: string[], result: CommandResult): Promise<Command> {
+  const name = argv[2];
+  const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) return (await import("./program.js")).createProgram(result);
+  const program = baseProgram();
+  program.addCommand(await load(result));
+  configure(program);
+  return program;
+}
 
 /** What main() returns: an exit code, or a signal to die of (exec's child died of it). */
 export interface MainOutcome {
@@ -35,48 +42,10 @@ export interface MainOutcome {
   signal?: NodeJS.Signals;
 }
 
-/** Give every command the same error output and exit handling. */
-function configure(command: Command): void {
-  command
-    .exitOverride()
-    .configureOutput({
-      outputError: (text, write) => write(redact(`assume-role: ${text.replace(/^error: /, "")}`)),
-    })
-    .showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
-  for (const sub of command.commands) configure(sub);
-}
-
-function commandPath(command: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
-  return names.join(" ");
-}
-
-/** Build the program. `result` receives each command's outcome. */
-export function createProgram(result: CommandResult): Command {
-  const program = new Command("assume-role")
-    .description(
-      "Assume an AWS IAM role and use its credentials: as a credential_process, in a\n" +
-        "command's environment, or as environment variables. Credentials are cached and\n" +
-        "shared with the AWS CLI (~/.aws/cli/cache), or through Redis for a fleet.",
-    )
-    .version(packageVersion(), "-V, --version", "print the version")
-    .helpCommand(false)
-    .addHelpText("after", OVERVIEW);
-  program.addCommand(credentialProcessCommand(result));
-  program.addCommand(execCommand(result));
-  program.addCommand(envCommand(result));
-  program.addCommand(serveCommand(result));
-  program.addCommand(demoCommand(result));
-  program.addCommand(demoWorkerCommand(result), { hidden: true });
-  configure(program);
-  return program;
-}
-
 /** Run the CLI with `argv` (as process.argv: node, script, args…). */
 export async function main(argv: string[]): Promise<MainOutcome> {
   const result: CommandResult = { exitCode: ExitCode.ok, debug: ownArgs(argv).includes("--debug") };
-  const program = createProgram(result);
+  const program = await programFor(argv, result);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     return { exitCode: ExitCode.usage };

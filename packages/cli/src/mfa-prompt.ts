@@ -5,9 +5,9 @@
  * on stderr would never be seen. Without any terminal it is a usage error (exit 2).
  */
 import { closeSync, openSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { ReadStream, WriteStream } from "node:tty";
 import { UsageError } from "./errors/exit-codes.js";
+
+// readline and tty are loaded when a prompt is shown: a cache hit never needs them.
 
 interface Terminal {
   input: NodeJS.ReadableStream;
@@ -15,7 +15,8 @@ interface Terminal {
   close(): void;
 }
 
-function openTerminal(): Terminal | undefined {
+async function openTerminal(): Promise<Terminal | undefined> {
+  const { ReadStream, WriteStream } = await import("node:tty");
   let readFd: number | undefined;
   try {
     readFd = openSync("/dev/tty", "r");
@@ -42,6 +43,7 @@ function openTerminal(): Terminal | undefined {
 
 /** Read one line from the terminal after printing the question. */
 async function ask(terminal: Terminal, question: string): Promise<string> {
+  const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: terminal.input, output: terminal.output, terminal: true });
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -63,7 +65,7 @@ export function mfaPrompt(
   asker = "--mfa",
 ): () => Promise<string> {
   return async () => {
-    const terminal = openTerminal();
+    const terminal = await openTerminal();
     if (!terminal) {
       throw new UsageError(
         `${asker} needs a terminal to prompt for the MFA code, and there is none; pass --TokenCode CODE instead`,

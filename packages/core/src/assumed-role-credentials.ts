@@ -1,4 +1,4 @@
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { STSClient, STSClientConfig } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { generateSessionName } from "./arns.js";
 import { checkBehaviour, MAX_TIMER_MS } from "./behaviour-options.js";
@@ -23,6 +23,7 @@ import {
   type PrincipalStore,
 } from "./parent-binding.js";
 import { RefreshEngine, type RefreshOptions, RefreshPolicy } from "./refresh.js";
+import { loadSts } from "./sdk-modules.js";
 import { sharedCacheFetch } from "./shared-cache-fetch.js";
 import { callAssumeRole } from "./sts-call.js";
 import { StsTime } from "./sts-time.js";
@@ -152,8 +153,9 @@ export function createAssumedRoleCredentials(
   // Two clients: one with the SDK's quick retries for callers who wait with nothing usable,
   // one with a single attempt for refreshes nobody waits for (the backoff is their retry).
   const clients: Partial<Record<"waiting" | "background", STSClient>> = {};
-  const stsClient = (callersWaiting: boolean) => {
+  const stsClient = async (callersWaiting: boolean): Promise<STSClient> => {
     const which = callersWaiting ? "waiting" : "background";
+    const { STSClient } = await loadSts();
     if (clients[which]) return clients[which];
     const client = new STSClient({
       region: async () => (await parent.region()) ?? "us-east-1",
@@ -182,7 +184,11 @@ export function createAssumedRoleCredentials(
     return learnPrincipal(
       identity,
       async () => {
-        const { Arn } = await stsClient(false).send(new GetCallerIdentityCommand({}));
+        const [client, { GetCallerIdentityCommand }] = await Promise.all([
+          stsClient(false),
+          loadSts(),
+        ]);
+        const { Arn } = await client.send(new GetCallerIdentityCommand({}));
         if (!Arn) throw new Error("GetCallerIdentity returned no Arn");
         return Arn;
       },
@@ -222,9 +228,10 @@ export function createAssumedRoleCredentials(
     trust,
     bind,
     principal: async () => (binding === "off" ? undefined : parentPrincipal()),
+    prepareSts: loadSts,
     callSts: (callersWaiting) =>
       callAssumeRole({
-        client: stsClient(callersWaiting),
+        client: () => stsClient(callersWaiting),
         parentCredentials: parent.credentials,
         request,
         tokenCode,

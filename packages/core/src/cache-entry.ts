@@ -1,5 +1,6 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { formatExpiration, parseExpiration } from "./expiration.js";
+import "./zod-messages.js";
 
 /**
  * The cache entry document: the AssumeRole response as botocore caches it, so that the AWS
@@ -20,7 +21,8 @@ export interface CacheEntry {
   [extra: string]: unknown;
 }
 
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
+const optionalString = z.optional(z.string());
 
 /** One schema parses every entry read from any cache. */
 export const cacheEntrySchema = z.looseObject({
@@ -28,17 +30,25 @@ export const cacheEntrySchema = z.looseObject({
     AccessKeyId: nonEmpty,
     SecretAccessKey: nonEmpty,
     SessionToken: nonEmpty,
-    Expiration: z.unknown().transform((value, ctx) => {
-      const date = parseExpiration(value);
-      if (!date) ctx.addIssue({ code: "custom", message: "Expiration is not a timestamp" });
-      return date as Date;
-    }),
-    AccountId: z.string().optional(),
+    Expiration: z.pipe(
+      z.unknown(),
+      z.transform((value, ctx) => {
+        const date = parseExpiration(value);
+        if (!date)
+          ctx.issues.push({
+            code: "custom",
+            message: "Expiration is not a timestamp",
+            input: value,
+          });
+        return date as Date;
+      }),
+    ),
+    AccountId: optionalString,
   }),
-  AssumedRoleUser: z
-    .looseObject({ AssumedRoleId: z.string().optional(), Arn: z.string().optional() })
-    .optional(),
-  SourceIdentity: z.string().optional(),
+  AssumedRoleUser: z.optional(
+    z.looseObject({ AssumedRoleId: optionalString, Arn: optionalString }),
+  ),
+  SourceIdentity: optionalString,
 });
 
 /** A parsed entry: its Expiration is a Date. */

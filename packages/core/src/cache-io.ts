@@ -83,6 +83,28 @@ export class CacheIo {
   }
 
   /**
+   * Wait until the cache says `key` may have changed, or `timeoutMs` passes. A cache without
+   * change notices, or whose notice fails, just waits the time out.
+   */
+  async waitForChange(key: string, timeoutMs: number): Promise<void> {
+    const wait = this.#o.cache.waitForChange;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      if (!wait || this.#hung) return await timeout;
+      // Bounded by our own timer too: a notice that never comes must not hold the waiter.
+      const noticed = Promise.resolve()
+        .then(() => wait.call(this.#o.cache, key, timeoutMs))
+        .catch(() => timeout);
+      await Promise.race([noticed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Release a lock: stops its renewal, then calls the cache's release (under a deadline,
    * even after a hang: a lock left held blocks the fleet until its lease runs out).
    */

@@ -51,6 +51,14 @@ export interface CredentialCache {
    * errors: the core reports them and calls STS anyway.
    */
   lock?(key: string, options: LockOptions): Promise<ReleaseLock | undefined>;
+  /**
+   * Optional: resolve when what is stored under `key` (or `<key>.refresh-failure`) may have
+   * changed, or after `timeoutMs`, whichever comes first; never rejects for a timeout. A
+   * process waiting for another's refresh then reads the new entry as soon as it is
+   * written (JSONFileCache watches its directory). Without it the core re-reads on a short
+   * timer. A wake-up without a change is harmless: the caller just reads again.
+   */
+  waitForChange?(key: string, timeoutMs: number): Promise<void>;
   /** Optional: release connections and handles. The core never calls it; owners do. */
   close?(): unknown;
 }

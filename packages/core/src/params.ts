@@ -1,7 +1,8 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
 import { policyText, STS_POLICY_CHARACTERS } from "./policy-document.js";
 import { PythonJsonError } from "./python-json.js";
+import "./zod-messages.js";
 
 /**
  * AssumeRole parameters: zod schemas with the real STS limits (min, max and pattern, stricter
@@ -55,12 +56,17 @@ export interface NormalizedRequest {
 }
 
 const SESSION_NAME = /^[\w+=,.@-]*$/;
-const arnString = z.string().min(20).max(2048);
+const arnString = z.string().check(z.minLength(20), z.maxLength(2048));
 const tagKey = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "must match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "must match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"),
+  );
+const sessionName = z
+  .string()
+  .check(z.minLength(2), z.maxLength(64), z.regex(SESSION_NAME, "must match [\\w+=,.@-]*"));
 
 /**
  * A `{ key: value }` object or a Map as STS's list of tags; undefined for anything else (a
@@ -74,85 +80,102 @@ function tagList(tags: unknown): Array<{ Key: unknown; Value: unknown }> | undef
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
+const nonNegative = z.optional(z.number().check(z.nonnegative()));
 const durationSchema = z.union([
-  z.number().int(),
-  z
-    .strictObject({
-      hours: z.number().nonnegative().optional(),
-      minutes: z.number().nonnegative().optional(),
-      seconds: z.number().nonnegative().optional(),
-    })
-    .transform((d) => Math.floor((d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0))),
+  z.int(),
+  z.pipe(
+    z.strictObject({ hours: nonNegative, minutes: nonNegative, seconds: nonNegative }),
+    z.transform((d) =>
+      Math.floor((d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0)),
+    ),
+  ),
 ]);
 
 /** Schemas for each named parameter: real STS constraints. */
 export const paramSchemas = {
-  RoleArn: arnString.regex(
-    /^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/,
-    "must be an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)",
+  RoleArn: arnString.check(
+    z.regex(
+      /^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+      "must be an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)",
+    ),
   ),
-  RoleSessionName: z.string().min(2).max(64).regex(SESSION_NAME, "must match [\\w+=,.@-]*"),
-  PolicyArns: z
-    .array(z.union([arnString, z.strictObject({ arn: arnString })]))
-    .max(10)
-    .transform((arns) => arns.map((a) => (typeof a === "string" ? { arn: a } : a))),
+  RoleSessionName: sessionName,
+  PolicyArns: z.pipe(
+    z.array(z.union([arnString, z.strictObject({ arn: arnString })])).check(z.maxLength(10)),
+    z.transform((arns) => arns.map((a) => (typeof a === "string" ? { arn: a } : a))),
+  ),
   /** An object (written as Python's json.dumps writes it) or a JSON string; see policyText. */
-  Policy: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((policy, ctx) => {
-      try {
-        return policyText(policy, { allowNan: false });
-      } catch (error) {
-        if (!(error instanceof PythonJsonError)) throw error;
-        ctx.issues.push({
-          code: "custom",
-          message: error.problem,
-          input: policy,
-          path: [...error.path],
-        });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z
-        .string()
-        .min(1)
-        .max(2048)
-        .regex(
+  Policy: z.pipe(
+    z.pipe(
+      z.union([z.string(), z.record(z.string(), z.unknown())]),
+      z.transform((policy, ctx) => {
+        try {
+          return policyText(policy, { allowNan: false });
+        } catch (error) {
+          if (!(error instanceof PythonJsonError)) throw error;
+          ctx.issues.push({
+            code: "custom",
+            message: error.problem,
+            input: policy,
+            path: [...error.path],
+          });
+          return z.NEVER;
+        }
+      }),
+    ),
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.regex(
           STS_POLICY_CHARACTERS,
           "must be tab, newline, carriage return or U+0020–U+00FF characters (other characters only as \\uXXXX escapes in valid JSON)",
         ),
-    ),
-  DurationSeconds: durationSchema.pipe(
-    z.number().int().min(900, "must be at least 900 seconds").max(43200, "must be at most 43200"),
+      ),
+  ),
+  DurationSeconds: z.pipe(
+    durationSchema,
+    z
+      .int()
+      .check(z.gte(900, "must be at least 900 seconds"), z.lte(43200, "must be at most 43200")),
   ),
   // A `{ key: value }` map becomes the list STS takes before the limits are checked.
-  Tags: z.preprocess(
-    (tags) => tagList(tags) ?? tags,
-    z.array(z.strictObject({ Key: tagKey, Value: z.string().max(256) })).max(50),
+  Tags: z.pipe(
+    z.transform((tags: unknown) => tagList(tags) ?? tags),
+    z
+      .array(z.strictObject({ Key: tagKey, Value: z.string().check(z.maxLength(256)) }))
+      .check(z.maxLength(50)),
   ),
-  TransitiveTagKeys: z.array(tagKey).max(50),
+  TransitiveTagKeys: z.array(tagKey).check(z.maxLength(50)),
   ExternalId: z
     .string()
-    .min(2)
-    .max(1224)
-    .regex(/^[\w+=,.@:/-]*$/, "must match [\\w+=,.@:/-]*"),
+    .check(
+      z.minLength(2),
+      z.maxLength(1224),
+      z.regex(/^[\w+=,.@:/-]*$/, "must match [\\w+=,.@:/-]*"),
+    ),
   SerialNumber: z
     .string()
-    .min(9)
-    .max(256)
-    .regex(/^[\w+=/:,.@-]*$/, "must match [\\w+=/:,.@-]*"),
+    .check(
+      z.minLength(9),
+      z.maxLength(256),
+      z.regex(/^[\w+=/:,.@-]*$/, "must match [\\w+=/:,.@-]*"),
+    ),
   /** A 6-digit code, or a function returning a fresh one on each refresh. */
   TokenCode: z.union([
-    z.string().regex(/^\d{6}$/, "must be exactly 6 digits"),
+    z.string().check(z.regex(/^\d{6}$/, "must be exactly 6 digits")),
     z.custom<() => unknown>((v) => typeof v === "function", "must be a string or a function"),
   ]),
-  SourceIdentity: z.string().min(2).max(64).regex(SESSION_NAME, "must match [\\w+=,.@-]*"),
+  SourceIdentity: sessionName,
   ProvidedContexts: z
     .array(
-      z.strictObject({ ProviderArn: arnString, ContextAssertion: z.string().min(4).max(2048) }),
+      z.strictObject({
+        ProviderArn: arnString,
+        ContextAssertion: z.string().check(z.minLength(4), z.maxLength(2048)),
+      }),
     )
-    .max(5),
+    .check(z.maxLength(5)),
   additionalParams: z.record(z.string(), z.unknown()),
 } as const;
 
@@ -179,7 +202,7 @@ export interface NormalizedParams {
   generateSessionName: boolean;
 }
 
-function issuesOf(field: string, error: z.ZodError): ValidationIssue[] {
+function issuesOf(field: string, error: z.core.$ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({
     field: [field, ...issue.path.map(String)].join("."),
     message: issue.message,
@@ -198,7 +221,7 @@ export function normalizeParams(
   knownOptionKeys: ReadonlySet<string>,
 ): NormalizedParams {
   const issues: ValidationIssue[] = [];
-  const check = <T>(field: string, schema: z.ZodType<T>, value: unknown): T | undefined => {
+  const check = <T>(field: string, schema: z.ZodMiniType<T>, value: unknown): T | undefined => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     if (validate) issues.push(...issuesOf(field, result.error));
@@ -224,7 +247,7 @@ export function normalizeParams(
       for (const name of ASSUME_ROLE_PARAM_NAMES) {
         if (name === "TokenCode" || !(name in parsed) || params[name] !== undefined) continue;
         const value: unknown = validate
-          ? check(`additionalParams.${name}`, paramSchemas[name] as z.ZodType, parsed[name])
+          ? check(`additionalParams.${name}`, paramSchemas[name] as z.ZodMiniType, parsed[name])
           : lenientConvert(name, parsed[name], roleArn);
         if (value === undefined) delete request[name];
         else (request as Record<string, unknown>)[name] = value;
@@ -239,7 +262,7 @@ export function normalizeParams(
     if (name === "TokenCode") continue; // kept aside: asked again on every refresh
     if (name === "RoleSessionName" && value === AUTOMATIC_ROLE_SESSION_NAME) continue;
     const parsed = validate
-      ? check(name, paramSchemas[name] as z.ZodType, value)
+      ? check(name, paramSchemas[name] as z.ZodMiniType, value)
       : lenientConvert(name, value, roleArn);
     if (parsed !== undefined) (request as Record<string, unknown>)[name] = parsed;
   }

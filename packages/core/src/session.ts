@@ -1,17 +1,18 @@
-import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { STSClientConfig } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import {
   type AssumedRoleCredentials,
   type AssumeRoleBehaviour,
   createAssumedRoleCredentials,
 } from "./assumed-role-credentials.js";
+import { defaultChain } from "./default-chain.js";
 import { AssumeRoleValidationError } from "./errors.js";
 import { createEmitter, type EventListener } from "./events.js";
 import { type MemoizedProvider, memoizeProvider, staticProvider } from "./identity.js";
 import type { AssumeRoleParams, NormalizedRequest } from "./params.js";
 import { principalOfRole } from "./parent-binding.js";
 import type { ProfileOptions } from "./profile/options.js";
-import { frozenRegion, implicitRegion, type RegionSource } from "./region.js";
+import { frozenRegion, implicitRegion, profileRegion, type RegionSource } from "./region.js";
 import { retryOnRejectedCredentials } from "./rejected-credentials.js";
 
 export type { RegionSource };
@@ -92,23 +93,15 @@ export class Session {
   static default(options: SessionOptions & { profile?: string } = {}): Session {
     const custom = Object.keys(options).length > 0;
     if (!custom && defaultSession) return defaultSession;
-    // An STS client's resolved config holds the SDK's default chain, memoized the SDK's way,
-    // without this package depending on the credential-provider packages directly.
-    const sdk = new STSClient(options.profile ? { profile: options.profile } : {});
+    // Nothing is built or loaded until credentials or the region are first asked for: the
+    // SDK's default chain, as an STS client would resolve it (see default-chain.ts), so a
+    // cache hit never loads the STS client.
+    const { profile } = options;
+    const credentials = defaultChain(profile);
     const session = Session.fromCredentials(
-      () => sdk.config.credentials(),
-      options.profile && !options.region
-        ? {
-            ...options,
-            region: undefined,
-            regionSource: async () => {
-              try {
-                return await sdk.config.region();
-              } catch {
-                return undefined;
-              }
-            },
-          }
+      credentials,
+      profile && !options.region
+        ? { ...options, region: undefined, regionSource: () => profileRegion(profile) }
         : options,
     );
     if (!custom) defaultSession = session;

@@ -34,8 +34,12 @@ import {
   toFailureRecord,
 } from "./shared-failure.js";
 
-/** How long one lock attempt waits before the cache is read again. */
-const LOCK_SLICE_MS = 250;
+/**
+ * How long a waiter waits between reads of the cache (and lock attempts): 5 ms at first,
+ * doubling to 100 ms. A cache that sends change notices (waitForChange) wakes it sooner.
+ */
+const WAIT_SLICE_MIN_MS = 5;
+const WAIT_SLICE_MAX_MS = 100;
 /** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
 const PLAUSIBLE_SLACK_MS = 5 * 60_000;
 
@@ -57,6 +61,8 @@ export interface SharedCacheFetchOptions {
   lock: LockOptions;
   /** Deadline of each cache operation (a lock attempt: its wait plus this). */
   cacheTimeoutMs: number;
+  /** Load what an STS call needs (the SDK's STS client) ahead of taking the lock. */
+  prepareSts?: () => Promise<unknown>;
   /** Lifetime to scale windows to for cached entries (the requested DurationSeconds). */
   lifetimeSeconds: number;
   policy: RefreshPolicy;
@@ -201,9 +207,12 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
     new RefreshFailure(seen.failure.error, seen.failure, "fleet", seen.usable);
 
   /**
-   * Wait for the lock, re-reading the cache between short lock attempts: the holder is
-   * usually about to write (an entry, or a failure record), and a waiter that finds it
-   * never needs the lock at all.
+   * Wait for the lock, or for the entry the holder is about to write (or its failure
+   * record): a waiter that reads either never needs the lock. Waiters do not queue on the
+   * lock, which would hand it from one to the next and make each read in turn; they try it
+   * without waiting, read, and sleep until the cache says the key changed (or a short slice
+   * passes). The lock is still tried on every round, so a holder that died is replaced as
+   * soon as its lock goes stale.
    */
   const acquireOrRead = async (
     io: CacheIo,
@@ -218,9 +227,8 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const waitedMs = Math.round(performance.now() - started);
       emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
     };
-    for (;;) {
-      const waitMs = Math.max(0, Math.min(LOCK_SLICE_MS, deadline - performance.now()));
-      const release = await io.lock(key, { waitMs, ttlMs: options.lock.ttlMs });
+    for (let slice = WAIT_SLICE_MIN_MS; ; slice = Math.min(WAIT_SLICE_MAX_MS, slice * 2)) {
+      const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
       if (release === "failed") return {};
       if (release) {
         done(true);
@@ -233,10 +241,12 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
         if (seen.fresh) hit();
         return { seen };
       }
-      if (performance.now() >= deadline) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
         done(false);
         return {};
       }
+      await io.waitForChange(key, Math.min(slice, left));
     }
   };
 
@@ -295,6 +305,9 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
 
     let release: (() => Promise<void>) | undefined;
     if (cache.lock) {
+      // Load the STS client now, not under the lock: loading it blocks the event loop,
+      // and a holder whose loop is blocked cannot renew its lease on a busy machine.
+      await options.prepareSts?.().catch(() => {});
       const waited = await acquireOrRead(io, attempt);
       if (waited.seen?.fresh) return waited.seen.fresh;
       if (waited.seen?.failure?.active) {

@@ -9,9 +9,11 @@
  * is untrusted: it must parse, and a NextAttemptAt further ahead than any backoff this
  * library plans is ignored, so a bad record cannot stop a fleet for long.
  */
-import { z } from "zod";
+
+import * as z from "zod/mini";
 import { AssumeRoleError } from "./errors.js";
 import { formatExpiration, parseExpiration } from "./expiration.js";
+import "./zod-messages.js";
 
 /** The key of the failure record of the entry under `key`. */
 export function failureKey(key: string): string {
@@ -42,19 +44,28 @@ const KEEP_MS = 15 * 60_000;
 /** No plan waits longer than 10 min; a record that claims more is not ours to obey. */
 const MAX_AHEAD_MS = 11 * 60_000;
 
-const recordSchema = z.object({
-  RefreshFailure: z.object({
-    Code: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/),
-    Message: z.string().transform((m) => (m.length > 500 ? `${m.slice(0, 500)}…` : m)),
-    StatusCode: z.number().int().min(100).max(599).optional(),
-    Retryable: z.boolean(),
-    NextAttemptAt: z.unknown().transform((v, ctx) => {
-      const date = parseExpiration(v);
-      if (!date) ctx.addIssue({ code: "custom", message: "not a timestamp" });
+const timestamp = (message: string) =>
+  z.pipe(
+    z.unknown(),
+    z.transform((value, ctx) => {
+      const date = parseExpiration(value);
+      if (!date) ctx.issues.push({ code: "custom", message, input: value });
       return date as Date;
     }),
-    Consecutive: z.number().int().min(1).max(10_000),
-    ParentPrincipal: z.string().max(2048).optional(),
+  );
+
+const recordSchema = z.object({
+  RefreshFailure: z.object({
+    Code: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,100}$/)),
+    Message: z.pipe(
+      z.string(),
+      z.transform((m) => (m.length > 500 ? `${m.slice(0, 500)}…` : m)),
+    ),
+    StatusCode: z.optional(z.int().check(z.gte(100), z.lte(599))),
+    Retryable: z.boolean(),
+    NextAttemptAt: timestamp("not a timestamp"),
+    Consecutive: z.int().check(z.gte(1), z.lte(10_000)),
+    ParentPrincipal: z.optional(z.string().check(z.maxLength(2048))),
   }),
 });
 

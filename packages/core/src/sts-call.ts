@@ -1,8 +1,7 @@
-import {
-  AssumeRoleCommand,
-  type AssumeRoleCommandInput,
-  type AssumeRoleCommandOutput,
-  type STSClient,
+import type {
+  AssumeRoleCommandInput,
+  AssumeRoleCommandOutput,
+  STSClient,
 } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { toCacheEntry } from "./cache-entry.js";
@@ -10,6 +9,7 @@ import { ClockSkewError, NoParentCredentialsError, toAssumeRoleError } from "./e
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
 import type { NormalizedRequest, TokenCodeSource } from "./params.js";
 import type { ExpiringIdentity } from "./refresh-attempt.js";
+import { loadSts } from "./sdk-modules.js";
 import type { StsResult } from "./shared-cache-fetch.js";
 import type { StsTime } from "./sts-time.js";
 
@@ -26,7 +26,8 @@ const isCredentials = (value: unknown): value is AwsCredentialIdentity => {
 
 /** What one AssumeRole call needs. */
 export interface StsCallOptions {
-  client: STSClient;
+  /** The STS client, built (and its module loaded) on the first call. */
+  client: () => Promise<STSClient>;
   parentCredentials: AwsCredentialIdentityProvider;
   /** The request with RoleSessionName filled in (generated names are made once per session). */
   request: NormalizedRequest;
@@ -82,7 +83,8 @@ export async function callAssumeRole(options: StsCallOptions): Promise<StsResult
   const durationMs = () => Math.round(performance.now() - started);
   let output: AssumeRoleCommandOutput;
   try {
-    output = await options.client.send(new AssumeRoleCommand(input));
+    const [client, { AssumeRoleCommand }] = await Promise.all([options.client(), loadSts()]);
+    output = await client.send(new AssumeRoleCommand(input));
   } catch (error) {
     let failure = toAssumeRoleError(roleArn, error, secrets);
     const skew = time.processSkewMs;

@@ -13,6 +13,7 @@ import {
 } from "@assume-role-lib/core/cache";
 import { writeFileAtomic } from "./atomic-write.js";
 import { checkCacheArguments, type JSONFileCacheOptions } from "./cache-options.js";
+import { DirectoryWatch } from "./change-watch.js";
 import { FileLocks } from "./file-lock.js";
 import { entryPath, expandHome, lockPath } from "./paths.js";
 import { readEntryFile } from "./read-entry.js";
@@ -59,6 +60,7 @@ export class JSONFileCache implements CredentialCache {
   readonly #fileMode: number;
   readonly #dirMode: number;
   readonly #locks: FileLocks;
+  readonly #watch: DirectoryWatch;
   #lastSweep = Number.NEGATIVE_INFINITY;
 
   /**
@@ -71,6 +73,7 @@ export class JSONFileCache implements CredentialCache {
     this.dir = expandHome(dir);
     this.#fileMode = options.fileMode ?? 0o600;
     this.#dirMode = options.dirMode ?? 0o700;
+    this.#watch = new DirectoryWatch(this.dir);
     this.#locks = new FileLocks({
       pollMinMs: options.lockPollMinMs ?? 20,
       pollMaxMs: options.lockPollMaxMs ?? 100,
@@ -165,6 +168,16 @@ export class JSONFileCache implements CredentialCache {
       },
       options,
     );
+  }
+
+  /**
+   * Resolves when `<key>.json` or its failure record changes in the directory (another
+   * process wrote it), or after `timeoutMs`: a process waiting for another's refresh reads
+   * the entry as soon as it is renamed into place (see change-watch.ts). What it then reads
+   * goes through every check, as any read does.
+   */
+  waitForChange(key: string, timeoutMs: number): Promise<void> {
+    return this.#watch.wait(key, timeoutMs);
   }
 
   /**

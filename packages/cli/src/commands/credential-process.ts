@@ -37,7 +37,7 @@ export function credentialProcessCommand(result: CommandResult): Command {
   command.addHelpText("after", EXAMPLES);
   command.action(async (roleArn: string | undefined, options: CommonOptionValues) => {
     result.debug = Boolean(options.debug);
-    const credentials = await assumeFromOptions(roleArn, options);
+    const credentials = await assumeFromOptions(roleArn, options, { resolveRegion: false });
     process.stdout.write(`${credentialProcessJson(credentials)}\n`);
     result.exitCode = 0;
   });

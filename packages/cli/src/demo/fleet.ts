@@ -3,7 +3,7 @@
  * told to run each phase at the same moment, and stopped (killed, if need be) at the end.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { CLI_PATH } from "../cli-path.js";
 import {
   type DemoPhase,
   type DemoWorkerConfig,
@@ -11,8 +11,6 @@ import {
   WORKER_CONFIG_ENV,
   type WorkerMessage,
 } from "./protocol.js";
-
-const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
 
 /** One phase's outcome, summed over the workers. */
 export interface PhaseReport {
@@ -29,7 +27,7 @@ interface Worker {
 }
 
 function startWorker(config: DemoWorkerConfig): Worker {
-  const child = fork(CLI, ["demo-worker"], {
+  const child = fork(CLI_PATH, ["demo-worker"], {
     env: {
       ...process.env,
       [WORKER_CONFIG_ENV]: JSON.stringify(config),

@@ -9,7 +9,7 @@
  * (a setting that is ignored without a word is a bug in the config, not a choice).
  */
 import type { Profile } from "@smithy/types";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { ValidationIssue } from "../errors.js";
 import { paramSchemas } from "../params.js";
 
@@ -38,7 +38,7 @@ export function roleParams(profile: Profile): {
   issues: ValidationIssue[];
 } {
   const issues: ValidationIssue[] = [];
-  const check = <T>(key: string, schema: z.ZodType<T>, value: unknown): T | undefined => {
+  const check = <T>(key: string, schema: z.ZodMiniType<T>, value: unknown): T | undefined => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     for (const issue of result.error.issues) issues.push({ field: key, message: issue.message });
