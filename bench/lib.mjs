@@ -15,6 +15,9 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Min, median and max of numbers: what every table reports over interleaved rounds. */
+export const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
+
 /** Percentile (0..100) of numbers, nearest-rank. */
 export const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);

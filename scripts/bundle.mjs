@@ -96,11 +96,12 @@ const result = await build({
   conditions: ["module"],
   sourcemap: sourcemap ? "linked" : false,
   // Bundled CommonJS (commander, the Redis client) calls require() for Node's modules.
-  banner: inlineAll
-    ? {
-        js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
-      }
-    : undefined,
+  banner:
+    inlineAll || inline.size > 0
+      ? {
+          js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
+        }
+      : undefined,
   plugins: [externals],
   logLevel: "warning",
   metafile: true,

@@ -72,6 +72,7 @@ async function resolveMany(request: Extract<FleetRequest, { op: "resolve" }>): P
   else if (request.clockOffsetMs !== undefined) {
     warp = { epochMs: 0, rate: 1, offsetMs: request.clockOffsetMs };
   }
+  const started = performance.now();
   const { provide, events } = await sessionNamed(request.session);
   const accessKeyIds = new Set<string>();
   const errors: string[] = [];
@@ -102,6 +103,7 @@ async function resolveMany(request: Extract<FleetRequest, { op: "resolve" }>): P
     errors,
     errorCodes,
     events: { ...events },
+    durationMs: performance.now() - started,
   };
 }
 

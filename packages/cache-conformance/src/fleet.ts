@@ -76,6 +76,8 @@ export interface FleetReply {
   errorCodes: string[];
   /** Event counts of the session asked, since it was built. */
   events: Record<string, number>;
+  /** How long the worker took to answer all `count` calls, in ms (benchmarks). */
+  durationMs?: number;
 }
 
 /** What every worker is asked in one round. */

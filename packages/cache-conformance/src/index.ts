@@ -15,7 +15,7 @@ import {
   parseCacheEntry,
   type ReleaseLock,
 } from "@assume-role-lib/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, type TestContext } from "vitest";
 
 /** What a cache under test provides. */
 export interface ConformanceSubject {
@@ -25,6 +25,12 @@ export interface ConformanceSubject {
    * Map value), to prove that corrupt and foreign data is a miss.
    */
   writeRaw: (key: string, value: string | Buffer | object | number) => Promise<void>;
+  /**
+   * Another instance on the same store, as another process would open it (for a file
+   * cache, a new instance on the same directory). Required when the cache implements
+   * `waitForChange`: its notices must come from what others write, not from this object.
+   */
+  another?: () => CredentialCache;
   cleanup?: () => Promise<void>;
 }
 
@@ -232,6 +238,73 @@ export function runCacheConformance(
       const parsed = parseCacheEntry(await cache.get(key));
       if (options.expiresEntries) expect(parsed).toBeUndefined();
       if (parsed) expect(parsed.Credentials.Expiration.getTime()).toBeLessThan(Date.now());
+    });
+
+    describe("waitForChange, where offered", () => {
+      /** The cache's waitForChange and another instance on its store; skips without it. */
+      const waitable = async (ctx: TestContext) => {
+        const { cache, another } = await open();
+        // Without change notices the core re-reads on a short timer: nothing to test.
+        if (!cache.waitForChange) ctx.skip("no waitForChange");
+        if (!another) throw new Error("a cache with waitForChange: give the subject another()");
+        return {
+          wait: (key: string, timeoutMs: number) => cache.waitForChange?.(key, timeoutMs),
+          other: another(),
+        };
+      };
+      /** How long `promise` took to settle since `started`, in ms. */
+      const took = async (promise: Promise<void> | undefined, started: number) => {
+        await promise;
+        return performance.now() - started;
+      };
+      const failureRecord = (): FailureRecord => {
+        const at = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        return {
+          RefreshFailure: {
+            Code: "Throttling",
+            Message: "Rate exceeded",
+            Retryable: true,
+            NextAttemptAt: at,
+            Consecutive: 1,
+            Expiration: at,
+          },
+        };
+      };
+
+      it("resolves at its timeout when nothing changes", async (ctx) => {
+        const { wait } = await waitable(ctx);
+        const started = performance.now();
+        expect(await took(wait(freshKey(), 400), started)).toBeGreaterThanOrEqual(200);
+      });
+
+      // A change made once waitForChange has returned must wake it, well before its timeout.
+      it("a set of the key through another instance wakes a pending wait", async (ctx) => {
+        const { wait, other } = await waitable(ctx);
+        const key = freshKey();
+        const started = performance.now();
+        const waited = took(wait(key, 10_000), started);
+        await other.set(key, sampleEntry());
+        expect(await waited).toBeLessThan(2000);
+      });
+
+      it("a set of the key's failure record through another instance wakes it too", async (ctx) => {
+        const { wait, other } = await waitable(ctx);
+        const key = freshKey();
+        const started = performance.now();
+        const waited = took(wait(key, 10_000), started);
+        await other.set(failureKey(key), failureRecord());
+        expect(await waited).toBeLessThan(2000);
+      });
+
+      it("a set of other keys does not wake it: it resolves at its timeout", async (ctx) => {
+        const { wait, other } = await waitable(ctx);
+        const started = performance.now();
+        const waited = took(wait(freshKey(), 600), started);
+        const unrelated = freshKey();
+        await other.set(unrelated, sampleEntry());
+        await other.set(failureKey(unrelated), failureRecord());
+        expect(await waited).toBeGreaterThanOrEqual(300);
+      });
     });
 
     if (options.lock) {

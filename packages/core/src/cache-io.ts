@@ -206,6 +206,13 @@ function withDeadline<T>(
   });
 }
 
+/** A held lock whose lease is renewed: call it to release; `confirm()` renews it now. */
+export interface HeldLease {
+  (): Promise<void>;
+  /** Renew now: false when the lock was taken over, undefined when the cache cannot tell. */
+  confirm(): Promise<boolean | undefined>;
+}
+
 /**
  * Hold a lock for as long as the work under it takes: renew the lease every third of its
  * ttl while held, so a holder whose STS call outlives the lease keeps it and the waiters
@@ -216,7 +223,7 @@ export function holdLease(
   key: string,
   release: ReleaseLock,
   ttlMs: number,
-): () => Promise<void> {
+): HeldLease {
   let timer: NodeJS.Timeout | undefined;
   let released: Promise<void> | undefined;
   const held = () => released === undefined;
@@ -231,9 +238,12 @@ export function holdLease(
     );
     timer.unref?.();
   }
-  return () => {
+  const releaseLease = () => {
     clearInterval(timer);
     released ??= io.release(key, release);
     return released;
   };
+  return Object.assign(releaseLease, {
+    confirm: () => io.renew(key, release, () => false),
+  });
 }

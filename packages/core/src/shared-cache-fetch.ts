@@ -15,7 +15,7 @@
  */
 import type { CredentialCache, LockOptions } from "./cache.js";
 import { type CacheEntry, type ParsedCacheEntry, parseCacheEntry } from "./cache-entry.js";
-import { CacheIo, holdLease, UNAVAILABLE } from "./cache-io.js";
+import { CacheIo, type HeldLease, holdLease, UNAVAILABLE } from "./cache-io.js";
 import type { CacheMissReason } from "./entry-trust.js";
 import { AssumeRoleError, ClockSkewError } from "./errors.js";
 import { type AssumeRoleEvent, sanitizeError } from "./events.js";
@@ -35,11 +35,14 @@ import {
 } from "./shared-failure.js";
 
 /**
- * How long a waiter waits between reads of the cache (and lock attempts): 5 ms at first,
- * doubling to 100 ms. A cache that sends change notices (waitForChange) wakes it sooner.
+ * How long a waiter waits between reads of the cache (and lock attempts), doubling from
+ * the first slice to the last. A cache that sends change notices (waitForChange) wakes it
+ * when the entry is written, so it reads rarely (a crowd of waiters polling a directory
+ * slows the holder down); a cache without them is read often, so the entry is seen soon.
  */
-const WAIT_SLICE_MIN_MS = 5;
-const WAIT_SLICE_MAX_MS = 100;
+const WAIT_SLICES_MS = { notified: [50, 250], polled: [5, 100] } as const;
+/** Lock tries in one fetch: a lock lost while loading the STS client is waited for again. */
+const LOCK_TRIES = 3;
 /** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
 const PLAUSIBLE_SLACK_MS = 5 * 60_000;
 
@@ -217,7 +220,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
   const acquireOrRead = async (
     io: CacheIo,
     attempt: AttemptContext,
-  ): Promise<{ release?: () => Promise<void>; seen?: Snapshot }> => {
+  ): Promise<{ release?: HeldLease; seen?: Snapshot }> => {
     // Real time, not the clock: a test's frozen clock must not make the wait endless.
     const started = performance.now();
     const deadline = started + options.lock.waitMs;
@@ -227,7 +230,8 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const waitedMs = Math.round(performance.now() - started);
       emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
     };
-    for (let slice = WAIT_SLICE_MIN_MS; ; slice = Math.min(WAIT_SLICE_MAX_MS, slice * 2)) {
+    const [first, last] = WAIT_SLICES_MS[cache?.waitForChange ? "notified" : "polled"];
+    for (let slice: number = first; ; slice = Math.min(last, slice * 2)) {
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
       if (release === "failed") return {};
       if (release) {
@@ -303,28 +307,31 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
     if (seen.fresh) return seen.fresh;
     if (seen.failure?.active) throw fleetFailure({ ...seen, failure: seen.failure });
 
-    let release: (() => Promise<void>) | undefined;
-    if (cache.lock) {
-      // Load the STS client now, not under the lock: loading it blocks the event loop,
-      // and a holder whose loop is blocked cannot renew its lease on a busy machine.
-      await options.prepareSts?.().catch(() => {});
+    let release: HeldLease | undefined;
+    for (let tries = 0; cache.lock && tries < LOCK_TRIES; tries++) {
       const waited = await acquireOrRead(io, attempt);
       if (waited.seen?.fresh) return waited.seen.fresh;
       if (waited.seen?.failure?.active) {
         throw fleetFailure({ ...waited.seen, failure: waited.seen.failure });
       }
       release = waited.release;
-      if (release) {
-        // Whoever held the lock before us has probably just written (an entry or a failure).
-        const again = await read(io, attempt, false);
-        if (again.fresh || again.failure?.active) await release();
-        if (again.fresh) {
-          hit();
-          return again.fresh;
-        }
-        if (again.failure?.active) throw fleetFailure({ ...again, failure: again.failure });
-        seen = { ...again, usable: again.usable ?? seen.usable };
+      if (!release) break; // no lock within the wait, or a failing cache: STS anyway
+      // Whoever held the lock before us has probably just written (an entry or a failure).
+      const again = await read(io, attempt, false);
+      if (again.fresh || again.failure?.active) await release();
+      if (again.fresh) {
+        hit();
+        return again.fresh;
       }
+      if (again.failure?.active) throw fleetFailure({ ...again, failure: again.failure });
+      seen = { ...again, usable: again.usable ?? seen.usable };
+      // Only the holder loads the STS client: waiters never need it. Loading blocks the
+      // event loop, on a busy machine long enough for the lock to go stale and be taken
+      // over; then the new holder's entry is waited for instead of calling STS as well.
+      await options.prepareSts?.().catch(() => {});
+      if ((await release.confirm()) !== false) break;
+      await release();
+      release = undefined;
     }
     try {
       return await viaSts(io, attempt, seen);

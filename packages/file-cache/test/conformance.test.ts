@@ -16,6 +16,8 @@ runCacheConformance(
           typeof value === "string" || Buffer.isBuffer(value) ? value : JSON.stringify(value);
         await writeFile(cache.pathFor(key), bytes);
       },
+      // Another process's view of the same directory (waitForChange's notices).
+      another: () => new JSONFileCache(dir),
       cleanup,
     };
   },
