@@ -60,15 +60,17 @@ if (process.argv[2] === "--child") {
 }
 
 async function main() {
+  // Benchmark knobs, read at run time (not inputs of any turbo task).
+  const { BENCH_COLD_N, BENCH_DEBUG, BENCH_PART, BENCH_ROUNDS, BENCH_WAITERS_N } = process.env;
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
   const { median, percentile, spread, table } = await import(
     pathToFileURL(join(root, "bench", "lib.mjs")).href
   );
   const { startFleet } = await load("cache-conformance");
   const { startStsLocal } = await load("sts-local");
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-  const N = Number(process.env.BENCH_WAITERS_N ?? 128);
-  const COLD_N = Number(process.env.BENCH_COLD_N ?? 32);
+  const ROUNDS = Number(BENCH_ROUNDS ?? 7);
+  const N = Number(BENCH_WAITERS_N ?? 128);
+  const COLD_N = Number(BENCH_COLD_N ?? 32);
   const ROLE = "arn:aws:iam::123456789012:role/Demo";
   const self = fileURLToPath(import.meta.url);
   const sts = await startStsLocal();
@@ -106,7 +108,7 @@ async function main() {
   // 900-second credentials: blocking window 60 s, static stability to 30 s before expiry;
   // each round moves every clock (sts-local's and the workers') 855 s on: 45 s left.
   const STEP_MS = 855_000;
-  const part = process.env.BENCH_PART ?? "mandatory,prewarmed,spawn";
+  const part = BENCH_PART ?? "mandatory,prewarmed,spawn";
   if (part.includes("mandatory")) await mandatoryWindow();
   if (part.includes("prewarmed")) await prewarmedColdStart();
   if (part.includes("spawn")) await coldStart();
@@ -129,7 +131,7 @@ async function main() {
           const fleet = name === "shared" ? shared : alone;
           const before = calls();
           const replies = await fleet.resolveAll({ count: 1, clockOffsetMs: round * STEP_MS });
-          if (process.env.BENCH_DEBUG) {
+          if (BENCH_DEBUG) {
             const times = replies.map((r) => Math.round(r.durationMs)).sort((a, b) => a - b);
             console.log(
               name,
@@ -201,7 +203,7 @@ async function main() {
       for (let round = 1; round <= ROUNDS; round++) {
         const before = calls();
         const coldReplies = await fleet.resolveAll({ count: 1, session: `cold-${round}` });
-        if (process.env.BENCH_DEBUG) {
+        if (BENCH_DEBUG) {
           const times = coldReplies.map((r) => Math.round(r.durationMs)).sort((a, b) => a - b);
           console.log(times.join(" "), JSON.stringify(coldReplies.map((r) => r.events)));
         }

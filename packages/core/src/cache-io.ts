@@ -83,25 +83,35 @@ export class CacheIo {
   }
 
   /**
-   * Wait until the cache says `key` may have changed, or `timeoutMs` passes. A cache without
+   * Arm a wait for the cache to say `key` may have changed, or for `timeoutMs` to pass: a
+   * change from now on ends it, even one made before `wait` is awaited. `cancel()` ends it
+   * at once (its timer must not hold a process that has what it needs). A cache without
    * change notices, or whose notice fails, just waits the time out.
    */
-  async waitForChange(key: string, timeoutMs: number): Promise<void> {
-    const wait = this.#o.cache.waitForChange;
+  changeNotice(key: string, timeoutMs: number): { wait: Promise<void>; cancel(): void } {
+    const notice = this.#o.cache.waitForChange;
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
+      abort.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    try {
-      if (!wait || this.#hung) return await timeout;
-      // Bounded by our own timer too: a notice that never comes must not hold the waiter.
-      const noticed = Promise.resolve()
-        .then(() => wait.call(this.#o.cache, key, timeoutMs))
-        .catch(() => timeout);
-      await Promise.race([noticed, timeout]);
-    } finally {
-      clearTimeout(timer);
+    let noticed: Promise<void> = timeout;
+    if (notice && !this.#hung) {
+      try {
+        // Bounded by our own timer too: a notice that never comes must not hold the waiter.
+        noticed = Promise.resolve(notice.call(this.#o.cache, key, timeoutMs, abort.signal)).catch(
+          () => timeout,
+        );
+      } catch {
+        noticed = timeout;
+      }
     }
+    const cancel = () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+    return { wait: Promise.race([noticed, timeout]).finally(cancel), cancel };
   }
 
   /**

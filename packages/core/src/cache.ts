@@ -53,12 +53,14 @@ export interface CredentialCache {
   lock?(key: string, options: LockOptions): Promise<ReleaseLock | undefined>;
   /**
    * Optional: resolve when what is stored under `key` (or `<key>.refresh-failure`) may have
-   * changed, or after `timeoutMs`, whichever comes first; never rejects for a timeout. A
-   * process waiting for another's refresh then reads the new entry as soon as it is
-   * written (JSONFileCache watches its directory). Without it the core re-reads on a short
-   * timer. A wake-up without a change is harmless: the caller just reads again.
+   * changed, or after `timeoutMs`, or when `signal` aborts, whichever comes first; never
+   * rejects for a timeout. The wait is armed when the method is called: a change made after
+   * the call resolves it even if it comes before the promise is awaited (the core calls it,
+   * then reads, then awaits). A process waiting for another's refresh then reads the new
+   * entry as soon as it is written (JSONFileCache watches its directory). Without it the
+   * core re-reads on a short timer. A wake-up without a change is harmless.
    */
-  waitForChange?(key: string, timeoutMs: number): Promise<void>;
+  waitForChange?(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Optional: release connections and handles. The core never calls it; owners do. */
   close?(): unknown;
 }

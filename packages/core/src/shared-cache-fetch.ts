@@ -40,7 +40,7 @@ import {
  * when the entry is written, so it reads rarely (a crowd of waiters polling a directory
  * slows the holder down); a cache without them is read often, so the entry is seen soon.
  */
-const WAIT_SLICES_MS = { notified: [50, 250], polled: [5, 100] } as const;
+const WAIT_SLICES_MS = { notified: [250, 1000], polled: [5, 100] } as const;
 /** Lock tries in one fetch: a lock lost while loading the STS client is waited for again. */
 const LOCK_TRIES = 3;
 /** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
@@ -239,18 +239,22 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
         return { release: holdLease(io, key, release, options.lock.ttlMs) };
       }
       contended = true;
+      // Armed before the read: an entry written between the read and the wait still wakes us.
+      const left = deadline - performance.now();
+      const notice = io.changeNotice(key, Math.max(0, Math.min(slice, left)));
       const seen = await read(io, attempt, false);
       if (seen.fresh || seen.failure?.active) {
+        notice.cancel();
         done(false);
         if (seen.fresh) hit();
         return { seen };
       }
-      const left = deadline - performance.now();
       if (left <= 0) {
+        notice.cancel();
         done(false);
         return {};
       }
-      await io.waitForChange(key, Math.min(slice, left));
+      await notice.wait;
     }
   };
 

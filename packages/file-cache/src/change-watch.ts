@@ -27,17 +27,23 @@ export class DirectoryWatch {
     this.#dir = dir;
   }
 
-  /** Resolves when a file named after `key` changes in the directory, or after `timeoutMs`. */
-  wait(key: string, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves when a file named after `key` changes in the directory, after `timeoutMs`, or
+   * when `signal` aborts. Armed at the call: the watch is open before this returns.
+   */
+  wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const waiter: Waiter = { key, wake: () => finish() };
       const timer = setTimeout(() => finish(), timeoutMs);
       const finish = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
         this.#waiters.delete(waiter);
         if (this.#waiters.size === 0) this.#close();
         resolve();
       };
+      if (signal?.aborted) return finish();
+      signal?.addEventListener("abort", finish, { once: true });
       this.#waiters.add(waiter);
       this.#open();
     });

@@ -173,11 +173,12 @@ export class JSONFileCache implements CredentialCache {
   /**
    * Resolves when `<key>.json` or its failure record changes in the directory (another
    * process wrote it), or after `timeoutMs`: a process waiting for another's refresh reads
-   * the entry as soon as it is renamed into place (see change-watch.ts). What it then reads
-   * goes through every check, as any read does.
+   * the entry as soon as it is renamed into place (see change-watch.ts). The watch is open
+   * when this returns; `signal` ends the wait early. What the waiter then reads goes through
+   * every check, as any read does.
    */
-  waitForChange(key: string, timeoutMs: number): Promise<void> {
-    return this.#watch.wait(key, timeoutMs);
+  waitForChange(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#watch.wait(key, timeoutMs, signal);
   }
 
   /**
