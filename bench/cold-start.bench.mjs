@@ -26,7 +26,8 @@ const ROLE = "arn:aws:iam::123456789012:role/Demo";
 if (process.argv[2] === "--worker") {
   // One worker: the library, a session over the shared cache, its first credentials.
   const config = JSON.parse(process.argv[3]);
-  const pkg = (name) => pathToFileURL(join(root, "packages", name, "dist", "index.js")).href;
+  const from = config.root ?? root;
+  const pkg = (name) => pathToFileURL(join(from, "packages", name, "dist", "index.js")).href;
   const { assumeRole, Session } = await import(pkg("core"));
   const { JSONFileCache } = await import(pkg("file-cache"));
   const cache = config.redis
@@ -202,6 +203,20 @@ async function main() {
   const workers = {
     "JSONFileCache worker": [self, "--worker", JSON.stringify({ ...base, dir })],
     "KeyvCache (Redis) worker": [self, "--worker", JSON.stringify({ ...base, redis: redis.url })],
+    ...(BENCH_BASELINE
+      ? {
+          "baseline JSONFileCache worker": [
+            self,
+            "--worker",
+            JSON.stringify({ ...base, dir, root: BENCH_BASELINE }),
+          ],
+          "baseline KeyvCache (Redis) worker": [
+            self,
+            "--worker",
+            JSON.stringify({ ...base, redis: redis.url, root: BENCH_BASELINE }),
+          ],
+        }
+      : {}),
   };
   // The workers' first runs (not with spawnSync: sts-local answers their GetCallerIdentity).
   for (const args of Object.values(workers)) await run(args);

@@ -10,7 +10,12 @@ import {
   isIdentityExpired,
   memoizeIdentityProvider,
 } from "@smithy/core";
-import { fmtNs, interleaved, median, table } from "./lib.mjs";
+import { fmtNs, interleaved, spread, table } from "./lib.mjs";
+
+const fmtSpread = (xs) => {
+  const { min, median, max } = spread(xs);
+  return `${fmtNs(min)} / ${fmtNs(median)} / ${fmtNs(max)}`;
+};
 
 const sts = await startStsLocal();
 const RoleArn = "arn:aws:iam::123456789012:role/Demo";
@@ -48,10 +53,10 @@ const hot = await interleaved(
 const sdkName = "SDK fromTemporaryCredentials (memoized as a client does)";
 out.push(
   table(
-    ["provider", "median per call", "ratio vs ours"],
+    ["provider", "per call, min / median / max over rounds", "ratio of medians vs ours"],
     Object.entries(hot).map(([k, v]) => [
       k,
-      fmtNs(v.nsPerOp),
+      fmtSpread(v.rounds),
       (v.nsPerOp / hot.ours.nsPerOp).toFixed(2),
     ]),
   ),
@@ -69,10 +74,10 @@ const call = await interleaved(
 );
 out.push(
   table(
-    ["credentials", "median per call", "ratio vs ours"],
+    ["credentials", "per call, min / median / max over rounds", "ratio of medians vs ours"],
     Object.entries(call).map(([k, v]) => [
       k,
-      fmtNs(v.nsPerOp),
+      fmtSpread(v.rounds),
       (v.nsPerOp / call.ours.nsPerOp).toFixed(2),
     ]),
   ),
@@ -87,7 +92,7 @@ const coldRuns = async (make) => {
     await Promise.all(Array.from({ length: 100 }, () => provider()));
     counts.push(sts.stats.calls("AssumeRole"));
   }
-  return median(counts);
+  return spread(counts);
 };
 sts.faults.latency(20); // a little network time, so that callers really overlap
 const cold = {
@@ -100,8 +105,8 @@ const cold = {
 sts.faults.clear();
 out.push(
   table(
-    ["provider", "AssumeRole calls (median of 5 runs)"],
-    Object.entries(cold).map(([k, v]) => [k, String(v)]),
+    ["provider", "AssumeRole calls, min / median / max of 5 runs"],
+    Object.entries(cold).map(([k, v]) => [k, `${v.min} / ${v.median} / ${v.max}`]),
   ),
 );
 

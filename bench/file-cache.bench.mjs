@@ -81,6 +81,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
+const fmtSpread = (xs) => `${fmt(Math.min(...xs))} / ${fmt(median(xs))} / ${fmt(Math.max(...xs))}`;
 const dirs = [];
 const tempDir = async () => {
   const d = await mkdtemp(join(tmpdir(), "file-cache-bench-"));
@@ -104,9 +105,11 @@ try {
     ["time to first credentials (in process)", "firstCredentialsMs"],
     ["whole process (spawn → exit)", "processMs"],
   ].map(([label, k]) => {
-    const w = median(warm.map((r) => r[k]));
-    const s = median(fromSts.map((r) => r[k]));
-    return `| ${label} | ${fmt(w)} | ${fmt(s)} | ${(s / w).toFixed(2)}× |`;
+    const ws = warm.map((r) => r[k]);
+    const ss = fromSts.map((r) => r[k]);
+    const w = median(ws);
+    const s = median(ss);
+    return `| ${label} | ${fmtSpread(ws)} | ${fmtSpread(ss)} | ${(s / w).toFixed(2)}× |`;
   });
 
   // (2) K processes cold at once.
@@ -130,9 +133,9 @@ try {
       `JSONFileCache benchmark — Node ${process.version}, ${cpus().length} CPUs, ${RUNS} runs, ` +
         `sts-local on loopback${LATENCY ? ` + ${LATENCY} ms AssumeRole latency` : ""}`,
       "",
-      `### New process: first credentials from a cached entry vs from STS (medians of ${RUNS})`,
+      `### New process: first credentials from a cached entry vs from STS (${RUNS} interleaved runs)`,
       "",
-      "| measure | cached entry (JSONFileCache) | STS (no cache) | STS / cached |",
+      "| measure | cached entry (min / median / max) | STS, no cache (min / median / max) | STS / cached (medians) |",
       "| --- | --- | --- | --- |",
       ...rows1,
       "",

@@ -100,10 +100,10 @@ async function main() {
     );
     console.log(
       table(
-        ["source", "p50", "p99", "p50 vs STS call"],
+        ["source", "min / p50 / max", "p99", "p50 vs STS call"],
         Object.entries(samples).map(([name, xs]) => [
           name,
-          `${median(xs).toFixed(3)} ms`,
+          `${Math.min(...xs).toFixed(3)} / ${median(xs).toFixed(3)} / ${Math.max(...xs).toFixed(3)} ms`,
           `${percentile(xs, 99).toFixed(3)} ms`,
           `${(median(xs) / stsP50).toFixed(3)}×`,
         ]),
