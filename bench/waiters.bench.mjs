@@ -95,7 +95,10 @@ async function main() {
     });
   const workerMedian = (replies) => {
     const failed = replies.filter((r) => !r.ok);
-    if (failed.length > 0) throw new Error(`worker errors: ${failed[0].errors.join("; ")}`);
+    if (failed.length > 0) {
+      const events = replies.map((r) => `${r.ok ? "ok" : "FAILED"} ${JSON.stringify(r.events)}`);
+      throw new Error(`worker errors: ${failed[0].errors.join("; ")}\n${events.join("\n")}`);
+    }
     return median(replies.map((r) => r.durationMs));
   };
   const ms = (x) => `${x.toFixed(1)} ms`;

@@ -40,6 +40,7 @@ export class CacheIo {
 
   constructor(options: CacheIoOptions) {
     this.#o = options;
+    this.notices = options.cache.waitForChange !== undefined;
   }
 
   /** The stored value; UNAVAILABLE when the cache failed, timed out or hung earlier. */
@@ -82,6 +83,9 @@ export class CacheIo {
     return failed ? "failed" : release;
   }
 
+  /** Whether waits get change notices from the cache (false once one was refused). */
+  notices: boolean;
+
   /**
    * Arm a wait for the cache to say `key` may have changed, or for `timeoutMs` to pass: a
    * change from now on ends it, even one made before `wait` is awaited. `cancel()` ends it
@@ -97,14 +101,19 @@ export class CacheIo {
       abort.signal.addEventListener("abort", () => resolve(), { once: true });
     });
     let noticed: Promise<void> = timeout;
-    if (notice && !this.#hung) {
+    if (notice && this.notices && !this.#hung) {
+      const lost = () => {
+        // The cache cannot notice changes (now): poll on the short timer from here on.
+        this.notices = false;
+        return timeout;
+      };
       try {
         // Bounded by our own timer too: a notice that never comes must not hold the waiter.
         noticed = Promise.resolve(notice.call(this.#o.cache, key, timeoutMs, abort.signal)).catch(
-          () => timeout,
+          lost,
         );
       } catch {
-        noticed = timeout;
+        noticed = lost();
       }
     }
     const cancel = () => {

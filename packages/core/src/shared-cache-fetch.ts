@@ -230,8 +230,10 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const waitedMs = Math.round(performance.now() - started);
       emit({ type: "lock-waited", roleArn, key, waitedMs, acquired });
     };
-    const [first, last] = WAIT_SLICES_MS[cache?.waitForChange ? "notified" : "polled"];
-    for (let slice: number = first; ; slice = Math.min(last, slice * 2)) {
+    for (let round = 0; ; round++) {
+      // Chosen each round: a cache whose notices fail is polled from then on.
+      const [first, last] = WAIT_SLICES_MS[io.notices ? "notified" : "polled"];
+      const slice = Math.min(last, first * 2 ** Math.min(round, 10));
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
       if (release === "failed") return {};
       if (release) {

@@ -208,4 +208,46 @@ describe("waiting for another process's lock", () => {
     expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
     await held?.();
   });
+
+  it("a cache whose change notices fail is polled: the waiter reads the entry soon after it is written", async () => {
+    const inner = new MemoryCache();
+    let refused = 0;
+    // The notices of a JSONFileCache over inotify's per-user limit: every wait is refused.
+    const cache: CredentialCache = {
+      get: (k) => inner.get(k),
+      set: (k, v) => inner.set(k, v),
+      has: (k) => inner.has(k),
+      delete: (k) => inner.delete(k),
+      lock: (k, o) => inner.lock(k, o),
+      waitForChange: async () => {
+        refused++;
+        throw new Error("cannot watch: EMFILE");
+      },
+    };
+    const log = new EventLog();
+    const s = session(cache, log);
+    const key = s.cacheKey as string;
+    const held = await inner.lock(key, { waitMs: 10, ttlMs: 60_000 }); // "another process"
+    const missed = log.next("cache-miss");
+    const pending = s.credentials();
+    await missed;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // well into the waiting
+    const written = {
+      Credentials: {
+        AccessKeyId: HOLDER_KEY,
+        SecretAccessKey: randomSecret(),
+        SessionToken: randomSessionToken(),
+        Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
+      },
+    };
+    const writtenAt = performance.now();
+    inner.set(key, written);
+    expect((await pending).accessKeyId).toBe(HOLDER_KEY);
+    // Polled every 100 ms at most once notices failed (with notices it would sleep 250 ms
+    // to 1 s between reads): generous bound for a busy machine.
+    expect(performance.now() - writtenAt).toBeLessThan(600);
+    expect(refused).toBe(1); // asked once, then polled
+    expect(calls()).toBe(0);
+    await held?.();
+  });
 });

@@ -5,8 +5,10 @@
  * about a millisecond after it was written, instead of on its next poll.
  *
  * Notices are a speed-up, never needed for correctness: every wait also ends at its time
- * out, so a watch that cannot be opened (inotify's per-user limit of instances, a file
- * system without notices) or that misses an event only makes a waiter read later.
+ * out. A watch that cannot be opened (inotify's per-user limit of instances, 128 by
+ * default, reached by a large fleet on one host; a file system without notices) makes
+ * `wait` reject, and the core then re-reads on its short timer instead; a directory that
+ * does not exist yet is waited on by time out and watched once it does.
  */
 import { type FSWatcher, watch } from "node:fs";
 
@@ -20,8 +22,9 @@ export class DirectoryWatch {
   readonly #dir: string;
   readonly #waiters = new Set<Waiter>();
   #watcher: FSWatcher | undefined;
-  /** Set once a watch failed: this directory is then waited on by time out only. */
+  /** Set once a watch failed: waits on this directory then reject (the core polls). */
   #unavailable = false;
+  #why = "";
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -32,7 +35,12 @@ export class DirectoryWatch {
    * when `signal` aborts. Armed at the call: the watch is open before this returns.
    */
   wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      this.#open();
+      if (this.#unavailable) {
+        reject(new Error(`cannot watch ${this.#dir} for changes: ${this.#why}`));
+        return;
+      }
       const waiter: Waiter = { key, wake: () => finish() };
       const timer = setTimeout(() => finish(), timeoutMs);
       const finish = () => {
@@ -45,7 +53,6 @@ export class DirectoryWatch {
       if (signal?.aborted) return finish();
       signal?.addEventListener("abort", finish, { once: true });
       this.#waiters.add(waiter);
-      this.#open();
     });
   }
 
@@ -76,8 +83,12 @@ export class DirectoryWatch {
   }
 
   #fail(error?: unknown): void {
+    const code = (error as { code?: unknown } | undefined)?.code;
     // A directory not made yet will be, by the first write: watch it next time.
-    if ((error as { code?: unknown } | undefined)?.code !== "ENOENT") this.#unavailable = true;
+    if (code !== "ENOENT") {
+      this.#unavailable = true;
+      this.#why = typeof code === "string" ? code : String((error as Error | undefined)?.message);
+    }
     this.#close();
   }
 

@@ -1,7 +1,8 @@
 /**
- * JSONFileCache.waitForChange when its directory cannot be watched: the wait falls back
- * to its timeout, resolving and never rejecting. A directory that does not exist yet is
- * watched once a write has made it. Real directories, real fs.watch.
+ * JSONFileCache.waitForChange when its directory cannot be watched. A directory that does
+ * not exist yet is waited on by time out (resolving, never rejecting) and watched once a
+ * write has made it; a path that can never be watched rejects at once, so that the core
+ * polls on its short timer instead. Real directories, real fs.watch.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -50,17 +51,19 @@ describe("waitForChange without a watch", () => {
     expect(await waited).toBeLessThan(2000);
   });
 
-  it("a path under a regular file (ENOTDIR): resolves at its timeout, every time", async () => {
+  it("a path under a regular file (ENOTDIR): rejects at once, every time (the core then polls)", async () => {
     const file = join(await scratch(), "a-file");
     await writeFile(file, "");
     const cache = new JSONFileCache(join(file, "cache"));
     const key = freshKey();
     for (let i = 0; i < 2; i++) {
-      expect(await timedWait(cache, key, 250)).toBeGreaterThanOrEqual(125);
+      const started = performance.now();
+      await expect(cache.waitForChange(key, 5000)).rejects.toThrow(/cannot watch .*ENOTDIR/);
+      expect(performance.now() - started).toBeLessThan(1000);
     }
   });
 
-  it("concurrent waits on an unwatchable directory all resolve at their own timeouts", async () => {
+  it("concurrent waits on a directory not made yet all resolve at their own timeouts", async () => {
     const cache = new JSONFileCache(join(await scratch(), "absent"));
     const [short, long] = await Promise.all([
       timedWait(cache, freshKey(), 150),
