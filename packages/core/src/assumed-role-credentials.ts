@@ -249,6 +249,7 @@ export function createAssumedRoleCredentials(
     },
     policy,
     now: () => time.now(),
+    localNow: clock,
     emit,
   });
   return {

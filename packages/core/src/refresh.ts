@@ -133,6 +133,11 @@ export interface RefreshEngineOptions {
   policy: RefreshPolicy;
   /** STS's time now (epoch ms). */
   now: () => number;
+  /**
+   * This host's clock (the session's `clock`, before the skew to STS is applied): what a
+   * caller's wait is measured on. Default `now`.
+   */
+  localNow?: () => number;
   emit: (event: AssumeRoleEvent) => void;
 }
 
@@ -184,7 +189,13 @@ export class RefreshEngine {
 
   async #waitForCredentials(reason: RefreshReason): Promise<ExpiringIdentity> {
     const { now, policy } = this.#o;
-    const deadline = momentIn(now(), policy.maxWaitMs);
+    // A caller's deadline is on this host's clock: STS's time jumps when the first answer
+    // measures the skew (50 min behind: the deadline would have passed at once).
+    const localNow = this.#o.localNow ?? now;
+    const local = momentIn(localNow(), policy.maxWaitMs);
+    const waited = () => reached(local, localNow());
+    /** The deadline as STS's time, to compare with a failure's next attempt. */
+    const deadlineInSts = (): Moment => ({ at: local.at + now() - localNow(), real: local.real });
     let attempted = false;
     for (;;) {
       const held = this.#held;
@@ -204,27 +215,21 @@ export class RefreshEngine {
         void attempt.then(() => {
           settled = true;
         });
-        await waitFor(() => settled || reached(deadline, now()), deadline, attempt);
+        await waitFor(() => settled || waited(), local, attempt);
         if (!settled) throw this.#gaveUp();
         continue;
       }
 
       // Backing off after a failure: static stability, fail fast, or wait for the next attempt.
       if (usable) return usable;
-      if (
-        !failure ||
-        failure.permanent ||
-        after(failure.due, deadline) ||
-        reached(deadline, now())
-      ) {
+      if (!failure || failure.permanent || after(failure.due, deadlineInSts()) || waited()) {
         throw this.#gaveUp();
       }
       const due = failure.due;
-      const over = () =>
-        this.#failure !== failure || reached(due, now()) || reached(deadline, now());
+      const over = () => this.#failure !== failure || reached(due, now()) || waited();
       await waitFor(over, {
-        at: Math.min(due.at, deadline.at),
-        real: Math.min(due.real, deadline.real),
+        at: Math.min(due.at, deadlineInSts().at),
+        real: Math.min(due.real, local.real),
       });
     }
   }

@@ -91,6 +91,34 @@ describe("a shared entry read before any STS answer", () => {
   });
 });
 
+describe("a caller's wait and the skew measured during it", () => {
+  it("a clock 50 min behind: the skew STS's answer reveals does not end the first caller's wait", async () => {
+    const inner = new MemoryCache();
+    // A cache whose write takes a while (a slow disk): the caller is still waiting when
+    // STS's Date header moves the session's time 50 minutes on.
+    const cache = {
+      get: (k: string) => inner.get(k),
+      set: async (k: string, v: Parameters<MemoryCache["set"]>[1]) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        inner.set(k, v);
+      },
+      has: (k: string) => inner.has(k),
+      delete: (k: string) => inner.delete(k),
+      lock: (k: string, o: Parameters<MemoryCache["lock"]>[1]) => inner.lock(k, o),
+    };
+    const log = new EventLog();
+    const behind = rootSession({ ...sts, now: () => sts.now() - 50 * MIN }, log).assumeRole(
+      role("Demo"),
+      { cache, refresh: { jitterSeconds: 0, maxWaitSeconds: 60 } },
+    );
+    const creds = await behind.credentials();
+    expect(creds.accessKeyId).toMatch(/^ASIA/);
+    expect(calls()).toBe(1);
+    expect(log.count("clock-skew")).toBe(1);
+    expect(log.count("refresh-failed")).toBe(0);
+  });
+});
+
 describe("when nothing corrects the clock", () => {
   it("no Date header and a clock 2 h ahead: a ClockSkewError naming the skew, failed fast", async () => {
     const quiet = await startStsLocal({ dateHeader: false });
