@@ -51,6 +51,8 @@ if (process.argv[2] === "--child") {
   });
   const session = assumeRole(parent, "arn:aws:iam::123456789012:role/Demo", {
     cache: new JSONFileCache(config.dir),
+    // As the CLI keeps one: the parent's principal is learned once, not asked per process.
+    principalStore: new JSONFileCache(config.principals),
   });
   await session.credentials();
   process.stdout.write(JSON.stringify({ sinceStartMs: performance.now() }));
@@ -256,6 +258,7 @@ async function main() {
                 region: sts.region,
                 credentials: sts.rootCredentials,
                 dir,
+                principals,
               });
               const child = spawn(process.execPath, [self, "--child", config], {
                 env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
@@ -274,6 +277,7 @@ async function main() {
         ),
       );
     const samples = { cold: [], hit: [], calls: [] };
+    const principals = await newDir();
     const warm = await newDir(); // round 0 warms the OS's file cache; not counted
     await spawnAll(warm);
     for (let round = 1; round <= ROUNDS; round++) {

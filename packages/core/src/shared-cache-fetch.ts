@@ -233,7 +233,8 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
     for (let round = 0; ; round++) {
       // Chosen each round: a cache whose notices fail is polled from then on.
       const [first, last] = WAIT_SLICES_MS[io.notices ? "notified" : "polled"];
-      const slice = Math.min(last, first * 2 ** Math.min(round, 10));
+      // Jittered (±25 %), so a crowd of waiters does not read and try the lock in step.
+      const slice = Math.min(last, first * 2 ** Math.min(round, 10)) * (0.75 + Math.random() / 2);
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
       if (release === "failed") return {};
       if (release) {

@@ -3,8 +3,11 @@
  * per cache object, open only while someone waits. An entry is written by renaming a temp
  * file to `<key>.json`, which the watch reports at once; a waiter then reads the entry
  * about a millisecond after it was written, instead of on its next poll. The lock
- * directory of each key waited on is watched too: a holder that gives the lock up without
- * writing (its STS call failed, and failures are not shared) wakes the next one at once.
+ * directory is not watched: every change of it (taking, touching, sweeping, releasing)
+ * would wake every waiter of a large fleet to read and try the lock in vain, and the CPU
+ * that herd takes slows the holder down. A holder that gives the lock up without writing
+ * anything (its STS call failed, and failures are not shared) is noticed on the next
+ * poll instead.
  *
  * Notices are a speed-up, never needed for correctness: every wait also ends at its time
  * out. A watch that cannot be opened (inotify's per-user limit of instances, 128 by
@@ -13,7 +16,6 @@
  * does not exist yet is waited on by time out and watched once it does.
  */
 import { type FSWatcher, watch } from "node:fs";
-import { join } from "node:path";
 
 interface Waiter {
   key: string;
@@ -25,8 +27,6 @@ export class DirectoryWatch {
   readonly #dir: string;
   readonly #waiters = new Set<Waiter>();
   #watcher: FSWatcher | undefined;
-  /** Watches of `<key>.json.lock/`, one per key waited on. */
-  readonly #lockWatchers = new Map<string, FSWatcher>();
   /** Set once a watch failed: waits on this directory then reject (the core polls). */
   #unavailable = false;
   #why = "";
@@ -52,37 +52,13 @@ export class DirectoryWatch {
         clearTimeout(timer);
         signal?.removeEventListener("abort", finish);
         this.#waiters.delete(waiter);
-        if (![...this.#waiters].some((w) => w.key === key)) {
-          this.#lockWatchers.get(key)?.close();
-          this.#lockWatchers.delete(key);
-        }
         if (this.#waiters.size === 0) this.#close();
         resolve();
       };
       if (signal?.aborted) return finish();
       signal?.addEventListener("abort", finish, { once: true });
       this.#waiters.add(waiter);
-      this.#watchLock(key);
     });
-  }
-
-  /** Wake the waiters of `key` on any change of its lock (a release, a takeover). */
-  #watchLock(key: string): void {
-    if (this.#lockWatchers.has(key)) return;
-    try {
-      const wake = () => {
-        for (const waiter of [...this.#waiters]) if (waiter.key === key) waiter.wake();
-      };
-      const watcher = watch(join(this.#dir, `${key}.json.lock`), { persistent: false }, wake);
-      watcher.on("error", () => {
-        watcher.close();
-        this.#lockWatchers.delete(key);
-      });
-      this.#lockWatchers.set(key, watcher);
-    } catch {
-      // No lock directory (nobody holds it) or no watch: the directory's watch and the
-      // time out still end the wait.
-    }
   }
 
   #open(): void {
