@@ -105,6 +105,25 @@ async function main() {
   };
   const ms = (x) => `${x.toFixed(1)} ms`;
   const fmt = ({ min, median: m, max }) => `${ms(min)} / ${ms(m)} / ${ms(max)}`;
+  /** The table of a cold start: empty cache against the all-hit floor, and their ratio. */
+  const printColdStart = (title, [cacheHeader, timeHeader], samples) => {
+    console.log(`#### ${title}\n`);
+    console.log(
+      table(
+        [cacheHeader, timeHeader, "AssumeRole calls per round"],
+        [
+          [
+            "empty (one calls STS, the rest wait)",
+            fmt(spread(samples.cold)),
+            String(median(samples.calls)),
+          ],
+          ["holds the entry (the floor: every process hits)", fmt(spread(samples.hit)), "0"],
+        ],
+      ),
+    );
+    const ratio = median(samples.cold) / median(samples.hit);
+    console.log(`\ncold / all-hit floor (medians): ${ratio.toFixed(2)}\n`);
+  };
   console.log(
     `Waiters benchmark — Node ${process.version}, ${cpus().length} CPUs, ${ROUNDS} rounds, sts-local on loopback\n`,
   );
@@ -221,26 +240,10 @@ async function main() {
           workerMedian(await fleet.resolveAll({ count: 1, session: `hit-${round}` })),
         );
       }
-      console.log(`#### Prewarmed cold start, ${COLD_N} processes at once\n`);
-      console.log(
-        table(
-          [
-            "cache",
-            "median time to credentials (min / median / max over rounds)",
-            "AssumeRole calls per round",
-          ],
-          [
-            [
-              "empty (one calls STS, the rest wait)",
-              fmt(spread(samples.cold)),
-              String(median(samples.calls)),
-            ],
-            ["holds the entry (the floor: every process hits)", fmt(spread(samples.hit)), "0"],
-          ],
-        ),
-      );
-      console.log(
-        `\ncold / all-hit floor (medians): ${(median(samples.cold) / median(samples.hit)).toFixed(2)}\n`,
+      printColdStart(
+        `Prewarmed cold start, ${COLD_N} processes at once`,
+        ["cache", "median time to credentials (min / median / max over rounds)"],
+        samples,
       );
     } finally {
       await fleet.close();
@@ -293,26 +296,13 @@ async function main() {
         if (which === "cold") samples.calls.push(calls() - before);
       }
     }
-    console.log(`#### Cold start of ${COLD_N} new processes at once\n`);
-    console.log(
-      table(
-        [
-          "cache directory",
-          "median time from process start to credentials (min / median / max over rounds)",
-          "AssumeRole calls per round",
-        ],
-        [
-          [
-            "empty (one calls STS, the rest wait)",
-            fmt(spread(samples.cold)),
-            String(median(samples.calls)),
-          ],
-          ["holds the entry (the floor: every process hits)", fmt(spread(samples.hit)), "0"],
-        ],
-      ),
-    );
-    console.log(
-      `\ncold / all-hit floor (medians): ${(median(samples.cold) / median(samples.hit)).toFixed(2)}\n`,
+    printColdStart(
+      `Cold start of ${COLD_N} new processes at once`,
+      [
+        "cache directory",
+        "median time from process start to credentials (min / median / max over rounds)",
+      ],
+      samples,
     );
   }
 }
