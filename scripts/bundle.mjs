@@ -70,6 +70,28 @@ const externals = {
   },
 };
 
+/**
+ * node-redis's table of every command (`@redis/client/dist/lib/commands/index.js`), wherever
+ * its own modules load it, is replaced by the few commands KeyvCache uses
+ * (packages/keyv-cache/src/redis-commands.ts, which says why). Applies wherever the Redis
+ * client is bundled in: keyv-cache, and the CLI through it. A node-redis whose modules moved
+ * fails the build here instead of shipping its whole table unnoticed.
+ */
+const redisCommandTable = join(packagesDir, "keyv-cache", "src", "redis-commands.ts");
+let redisTableSwapped = 0;
+const slimRedisCommands = {
+  name: "slim-redis-commands",
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.\/commands|\.\/lib\/commands)$/ }, (resolved) => {
+      const fromRedis =
+        /[\\/]@redis[\\/]client[\\/]dist[\\/](lib[\\/](client|cluster|sentinel)[\\/][^\\/]+|index)\.js$/;
+      if (!fromRedis.test(resolved.importer)) return undefined;
+      redisTableSwapped++;
+      return { path: redisCommandTable };
+    });
+  },
+};
+
 // The chunks are this script's own output (name-HASH.js): none of an earlier build may
 // linger. They sit beside the entry points, so that a path a module takes relative to
 // import.meta.url (../package.json) means the same in a chunk as in tsc's dist/x.js.
@@ -102,11 +124,24 @@ const result = await build({
           js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
         }
       : undefined,
-  plugins: [externals],
+  plugins: [externals, slimRedisCommands],
   logLevel: "warning",
   metafile: true,
 });
 if (result.errors.length > 0) process.exit(1);
+const redisInlined = Object.keys(result.metafile.inputs).some((i) => /@redis[\\/+]client/.test(i));
+if (
+  redisInlined &&
+  (redisTableSwapped === 0 ||
+    Object.keys(result.metafile.inputs).some((i) =>
+      /@redis[\\/]client[\\/]dist[\\/]lib[\\/]commands[\\/]index\.js$/.test(i),
+    ))
+) {
+  console.error(
+    "bundle: node-redis's command table was not replaced (did @redis/client move its modules?)",
+  );
+  process.exit(1);
+}
 // BUNDLE_ANALYZE=1: what went into each output file, largest first.
 if (process.env.BUNDLE_ANALYZE) {
   const { analyzeMetafile } = await import("esbuild");
