@@ -52,14 +52,13 @@ if (process.argv[2] === "--worker") {
 
 async function main() {
   // Benchmark knobs, read at run time (not inputs of any turbo task).
-  const { BENCH_BASELINE, BENCH_ROUNDS, REDIS_SERVER } = process.env;
+  const { BENCH_BASELINE: BASELINE, BENCH_ROUNDS, REDIS_SERVER } = process.env;
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
   const lib = await import(pathToFileURL(join(root, "bench", "lib.mjs")).href);
   const { median, spread, table, startRedis } = lib;
   const load = (pkg) => import(pathToFileURL(join(root, "packages", pkg, "dist", "index.js")).href);
   const { startStsLocal } = await load("sts-local");
   const ROUNDS = Number(BENCH_ROUNDS ?? 21);
-  const BASELINE = BENCH_BASELINE;
   const sts = await startStsLocal();
   const redis = await startRedis(REDIS_SERVER ?? "redis-server");
   const home = await mkdtemp(join(tmpdir(), "cold-start-bench-"));
@@ -134,12 +133,16 @@ async function main() {
     const s = spread(xs);
     return `${ms(s.min)} / ${ms(s.median)} / ${ms(s.max)}`;
   };
-  const rows = (samples, floorName) =>
-    Object.entries(samples).map(([name, xs]) => [
+  /** One table: each candidate's spread over rounds, and its median against `floorName`'s. */
+  const printTable = (title, [nameHeader, ratioHeader], samples, floorName) => {
+    console.log(`#### ${title}\n`);
+    const rows = Object.entries(samples).map(([name, xs]) => [
       name,
       fmt(xs),
       `${(median(xs) / median(samples[floorName])).toFixed(2)}x`,
     ]);
+    console.log(table([nameHeader, "min / median / max", ratioHeader], rows));
+  };
 
   console.log(
     `Cold-start benchmark — Node ${process.version}, ${cpus().length} CPUs, ${ROUNDS} rounds` +
@@ -161,12 +164,11 @@ async function main() {
   const hitSamples = rounds(hits, wall);
   const stsCalls =
     sts.stats.calls("AssumeRole") + sts.stats.calls("GetCallerIdentity") - stsCallsBefore;
-  console.log("#### `credential-process` on a warm cache hit (whole process, spawn to exit)\n");
-  console.log(
-    table(
-      ["process", "min / median / max", "median vs floor"],
-      rows(hitSamples, "floor: node reads the entry file and prints it"),
-    ),
+  printTable(
+    "`credential-process` on a warm cache hit (whole process, spawn to exit)",
+    ["process", "median vs floor"],
+    hitSamples,
+    "floor: node reads the entry file and prints it",
   );
   console.log(`\nSTS calls during the hit rounds: ${stsCalls}\n`);
 
@@ -183,12 +185,11 @@ async function main() {
       : {}),
   };
   const importSamples = rounds(imports, (args) => printed(args).ms);
-  console.log("#### Importing the core (inside a new process)\n");
-  console.log(
-    table(
-      ["module", "min / median / max", "median vs ours"],
-      rows(importSamples, "@assume-role-lib/core"),
-    ),
+  printTable(
+    "Importing the core (inside a new process)",
+    ["module", "median vs ours"],
+    importSamples,
+    "@assume-role-lib/core",
   );
   console.log("");
 
@@ -203,17 +204,17 @@ async function main() {
   const workers = {
     "JSONFileCache worker": [self, "--worker", JSON.stringify({ ...base, dir })],
     "KeyvCache (Redis) worker": [self, "--worker", JSON.stringify({ ...base, redis: redis.url })],
-    ...(BENCH_BASELINE
+    ...(BASELINE
       ? {
           "baseline JSONFileCache worker": [
             self,
             "--worker",
-            JSON.stringify({ ...base, dir, root: BENCH_BASELINE }),
+            JSON.stringify({ ...base, dir, root: BASELINE }),
           ],
           "baseline KeyvCache (Redis) worker": [
             self,
             "--worker",
-            JSON.stringify({ ...base, redis: redis.url, root: BENCH_BASELINE }),
+            JSON.stringify({ ...base, redis: redis.url, root: BASELINE }),
           ],
         }
       : {}),
@@ -221,12 +222,11 @@ async function main() {
   // The workers' first runs (not with spawnSync: sts-local answers their GetCallerIdentity).
   for (const args of Object.values(workers)) await run(args);
   const workerSamples = rounds(workers, (args) => printed(args).cpuMs);
-  console.log("#### A worker's start-up CPU (process start to first credentials, a cache hit)\n");
-  console.log(
-    table(
-      ["worker", "min / median / max", "median vs file"],
-      rows(workerSamples, "JSONFileCache worker"),
-    ),
+  printTable(
+    "A worker's start-up CPU (process start to first credentials, a cache hit)",
+    ["worker", "median vs file"],
+    workerSamples,
+    "JSONFileCache worker",
   );
   console.log("");
 

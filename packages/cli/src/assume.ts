@@ -24,7 +24,10 @@ export interface ResolvedCredentials {
   secretAccessKey: string;
   sessionToken: string;
   expiration: Date;
-  /** The region the credentials are meant for, when one is configured. */
+  /**
+   * The region the credentials are meant for, when one is configured; undefined too when
+   * the caller did not ask for it (`resolveRegion: false`, credential-process).
+   */
   region: string | undefined;
 }
 

@@ -12,7 +12,11 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
-/** Run, then exit with the outcome (a function, not top-level await: see scripts/bundle.mjs). */
+/**
+ * Run, then exit with the outcome. A function, not top-level await: in the bundle, the
+ * command chunks this entry imports dynamically import shared code back from it, and an
+ * entry awaiting them at top level never settles (Node exits with code 13).
+ */
 async function run(): Promise<void> {
   const outcome = await main(process.argv);
   await Promise.all([drained(process.stdout), drained(process.stderr)]);

@@ -20,11 +20,14 @@ const COMMANDS: Record<string, (result: CommandResult) => Promise<Command>> = {
   env: async (r) => (await import("./commands/env.js")).envCommand(r),
   serve: async (r) => (await import("./commands/serve.js")).serveCommand(r),
   demo: async (r) => (await import("./commands/demo.js")).demoCommand(r),
+  // Hidden: the processes `demo` forks (demo/fleet.ts).
+  "demo-worker": async (r) => (await import("./commands/demo-worker.js")).demoWorkerCommand(r),
 };
 
 /**
  * The program for this command line: only the named command when the first argument names
- * one, otherwise every command (help, usage errors and the hidden demo worker need them all).
+ * one (program.ts's createProgram must list the same), otherwise every command (help and usage
+ * errors list them all).
  */
 async function programFor(argv: string[], result: CommandResult): Promise<Command> {
   const name = argv[2];

@@ -21,6 +21,20 @@ export interface CacheEntry {
   [extra: string]: unknown;
 }
 
+/**
+ * A timestamp as the caches' writers produce them (parseExpiration), parsed to a Date;
+ * `message` is the issue when it is not one.
+ */
+export const timestampSchema = (message: string) =>
+  z.pipe(
+    z.unknown(),
+    z.transform((value, ctx) => {
+      const date = parseExpiration(value);
+      if (!date) ctx.issues.push({ code: "custom", message, input: value });
+      return date as Date;
+    }),
+  );
+
 const nonEmpty = z.string().check(z.minLength(1));
 const optionalString = z.optional(z.string());
 
@@ -30,19 +44,7 @@ export const cacheEntrySchema = z.looseObject({
     AccessKeyId: nonEmpty,
     SecretAccessKey: nonEmpty,
     SessionToken: nonEmpty,
-    Expiration: z.pipe(
-      z.unknown(),
-      z.transform((value, ctx) => {
-        const date = parseExpiration(value);
-        if (!date)
-          ctx.issues.push({
-            code: "custom",
-            message: "Expiration is not a timestamp",
-            input: value,
-          });
-        return date as Date;
-      }),
-    ),
+    Expiration: timestampSchema("Expiration is not a timestamp"),
     AccountId: optionalString,
   }),
   AssumedRoleUser: z.optional(

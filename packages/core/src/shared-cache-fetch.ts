@@ -64,7 +64,7 @@ export interface SharedCacheFetchOptions {
   lock: LockOptions;
   /** Deadline of each cache operation (a lock attempt: its wait plus this). */
   cacheTimeoutMs: number;
-  /** Load what an STS call needs (the SDK's STS client) ahead of taking the lock. */
+  /** Load what an STS call needs (the SDK's STS client): once the lock is ours, before STS. */
   prepareSts?: () => Promise<unknown>;
   /** Lifetime to scale windows to for cached entries (the requested DurationSeconds). */
   lifetimeSeconds: number;

@@ -9,8 +9,8 @@
  * is untrusted: it must parse, and a NextAttemptAt further ahead than any backoff this
  * library plans is ignored, so a bad record cannot stop a fleet for long.
  */
-
 import * as z from "zod/mini";
+import { timestampSchema } from "./cache-entry.js";
 import { AssumeRoleError } from "./errors.js";
 import { formatExpiration, parseExpiration } from "./expiration.js";
 import "./zod-messages.js";
@@ -44,16 +44,6 @@ const KEEP_MS = 15 * 60_000;
 /** No plan waits longer than 10 min; a record that claims more is not ours to obey. */
 const MAX_AHEAD_MS = 11 * 60_000;
 
-const timestamp = (message: string) =>
-  z.pipe(
-    z.unknown(),
-    z.transform((value, ctx) => {
-      const date = parseExpiration(value);
-      if (!date) ctx.issues.push({ code: "custom", message, input: value });
-      return date as Date;
-    }),
-  );
-
 const recordSchema = z.object({
   RefreshFailure: z.object({
     Code: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,100}$/)),
@@ -63,7 +53,7 @@ const recordSchema = z.object({
     ),
     StatusCode: z.optional(z.int().check(z.gte(100), z.lte(599))),
     Retryable: z.boolean(),
-    NextAttemptAt: timestamp("not a timestamp"),
+    NextAttemptAt: timestampSchema("not a timestamp"),
     Consecutive: z.int().check(z.gte(1), z.lte(10_000)),
     ParentPrincipal: z.optional(z.string().check(z.maxLength(2048))),
   }),

@@ -184,6 +184,16 @@ describe("a shared cache", () => {
 });
 
 describe("waiting for another process's lock", () => {
+  /** The entry "another process" writes while holding the lock: 55 min left. */
+  const holderEntry = () => ({
+    Credentials: {
+      AccessKeyId: HOLDER_KEY,
+      SecretAccessKey: randomSecret(),
+      SessionToken: randomSessionToken(),
+      Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
+    },
+  });
+
   it("a waiter that finds the holder's entry returns it without ever taking the lock", async () => {
     const cache = new MemoryCache();
     const log = new EventLog();
@@ -194,14 +204,7 @@ describe("waiting for another process's lock", () => {
     const pending = s.credentials();
     await missed; // its first read is done; now it waits for the lock
     // The holder writes an entry while we wait; it never releases (it "crashed" after writing).
-    const written = {
-      Credentials: {
-        AccessKeyId: HOLDER_KEY,
-        SecretAccessKey: randomSecret(),
-        SessionToken: randomSessionToken(),
-        Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
-      },
-    };
+    const written = holderEntry();
     cache.set(key, written);
     expect((await pending).accessKeyId).toBe(HOLDER_KEY);
     expect(calls()).toBe(0);
@@ -232,14 +235,7 @@ describe("waiting for another process's lock", () => {
     const pending = s.credentials();
     await missed;
     await new Promise((resolve) => setTimeout(resolve, 300)); // well into the waiting
-    const written = {
-      Credentials: {
-        AccessKeyId: HOLDER_KEY,
-        SecretAccessKey: randomSecret(),
-        SessionToken: randomSessionToken(),
-        Expiration: new Date(sts.now() + 55 * MIN).toISOString(),
-      },
-    };
+    const written = holderEntry();
     const writtenAt = performance.now();
     inner.set(key, written);
     expect((await pending).accessKeyId).toBe(HOLDER_KEY);

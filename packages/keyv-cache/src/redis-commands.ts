@@ -1,7 +1,7 @@
 /**
  * The Redis commands the client that `KeyvCache.redis()` builds carries, in place of
  * node-redis's table of all ~740 (its `lib/commands/index.js`). The bundle swaps this
- * module in (scripts/bundle.mjs); nothing imports it otherwise.
+ * module in (scripts/bundle.mjs); only its test imports it otherwise.
  *
  * Why: node-redis v5 defines a method for every command on the client's class (and again
  * on its MULTI class) when the first client is created, and loads ~500 command modules to do
@@ -9,21 +9,19 @@
  * everything else a worker does to get its first credentials from Redis. The cache needs
  * only these: @keyv/redis's get/set/delete/has/clear/getMany (GET, SET, DEL, UNLINK, EXISTS,
  * SCAN, MGET, FLUSHDB), the lock (SET NX, EVAL), and what node-redis's own modules use
- * (AUTH, CLIENT SETNAME and READONLY in its handshake, CLUSTER SLOTS in its cluster client). A client from this table sends any other command only
- * through `sendCommand`.
+ * (AUTH, CLIENT SETNAME and READONLY in its handshake, CLUSTER SLOTS in its cluster client;
+ * its keep-alive PING goes through `sendCommand`). A client from this table sends any other
+ * command only through `sendCommand`.
  */
 import AUTH from "@redis/client/dist/lib/commands/AUTH.js";
 import CLIENT_SETNAME from "@redis/client/dist/lib/commands/CLIENT_SETNAME.js";
 import CLUSTER_SLOTS from "@redis/client/dist/lib/commands/CLUSTER_SLOTS.js";
 import DEL from "@redis/client/dist/lib/commands/DEL.js";
 import EVAL from "@redis/client/dist/lib/commands/EVAL.js";
-import EVALSHA from "@redis/client/dist/lib/commands/EVALSHA.js";
 import EXISTS from "@redis/client/dist/lib/commands/EXISTS.js";
-import FLUSHALL from "@redis/client/dist/lib/commands/FLUSHALL.js";
 import FLUSHDB from "@redis/client/dist/lib/commands/FLUSHDB.js";
 import GET from "@redis/client/dist/lib/commands/GET.js";
 import MGET from "@redis/client/dist/lib/commands/MGET.js";
-import PING from "@redis/client/dist/lib/commands/PING.js";
 import READONLY from "@redis/client/dist/lib/commands/READONLY.js";
 import SCAN from "@redis/client/dist/lib/commands/SCAN.js";
 import SET from "@redis/client/dist/lib/commands/SET.js";
@@ -41,20 +39,14 @@ const commands = {
   del: DEL,
   EVAL,
   eval: EVAL,
-  EVALSHA,
-  evalSha: EVALSHA,
   EXISTS,
   exists: EXISTS,
-  FLUSHALL,
-  flushAll: FLUSHALL,
   FLUSHDB,
   flushDb: FLUSHDB,
   GET,
   get: GET,
   MGET,
   mGet: MGET,
-  PING,
-  ping: PING,
   READONLY,
   readonly: READONLY,
   SCAN,
