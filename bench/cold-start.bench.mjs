@@ -15,6 +15,7 @@
 // BENCH_BASELINE=<a checkout of an earlier commit, built>, its CLI and core run as extra
 // candidates (docs/benchmarks.md names the commit).
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,7 +84,12 @@ async function main() {
     "--cache",
     cache,
   ];
-  const ours = join(root, "packages", "cli", "dist", "cli.js");
+  const binOf = (checkout) => {
+    // The bin is dist/cli.cjs since it became one file; earlier commits had dist/cli.js.
+    const dist = join(checkout, "packages", "cli", "dist");
+    return existsSync(join(dist, "cli.cjs")) ? join(dist, "cli.cjs") : join(dist, "cli.js");
+  };
+  const ours = binOf(root);
   const run = (args) =>
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
@@ -157,7 +163,8 @@ async function main() {
     "assume-role credential-process, Redis hit": cli(ours, redis.url),
     ...(BASELINE
       ? {
-          "baseline CLI, file hit": cli(join(BASELINE, "packages", "cli", "dist", "cli.js"), dir),
+          "baseline CLI, file hit": cli(binOf(BASELINE), dir),
+          "baseline CLI, Redis hit": cli(binOf(BASELINE), redis.url),
         }
       : {}),
   };

@@ -24,7 +24,7 @@ import { median, percentile, table } from "./lib.mjs";
 
 const LOAD = fileURLToPath(new URL("./serve-load.mjs", import.meta.url));
 const root = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(root, "packages", "cli", "dist", "cli.js");
+const CLI = join(root, "packages", "cli", "dist", "cli.cjs");
 
 await main();
 

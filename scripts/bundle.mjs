@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundle a package's entry points with esbuild, after `tsc` has written the declarations.
 //
-//   node ../../scripts/bundle.mjs [--inline zod,…|--inline-all] [--sourcemap] src/a.ts=dist/a.js …
+//   node ../../scripts/bundle.mjs [--inline zod,…|--inline-all] [--lazy pkg,…] [--bin] [--sourcemap] src/a.ts=dist/a.js …
 //
 // Why: Node resolves and compiles every file of an import graph one by one. Importing zod
 // alone loads 95 files (65 of them locales nothing here uses), and a cache hit of the CLI
@@ -12,7 +12,20 @@
 // --inline lists the packages to bundle in; every other package stays an import, resolved
 // from node_modules as before (the package's dependencies). --inline-all bundles every
 // package (the CLI, whose start-up time is paid on every credential_process call).
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+//
+// --lazy (the CLI): each entry point becomes one file, with no chunks, except for the listed
+// packages, which the code only imports dynamically (the AWS SDK, the Redis cache): a second
+// build bundles them, split in chunks, into dist/lazy/, and the entry imports them from there.
+// Node resolves, reads and links each file of an ES module graph in turn (~1.4 ms a file
+// here): a credential_process hit that loaded 13 chunks loads one file. An entry named
+// x.cjs is built as CommonJS: Node starts a CommonJS main file with less machinery (~6 ms
+// less for the CLI). The cost: what a lazy package shares with the entry is a second copy in
+// dist/lazy/ (keyv-cache's use of core's cache helpers and errors), so the code must not
+// tell those apart by identity (the CLI matches errors by name).
+//
+// --bin: the entries are executables (mode 755), and tsc's own unbundled dist/x.js and
+// dist/x.d.ts of them are removed.
+import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -28,10 +41,14 @@ const flag = (name) => {
 };
 const inlineAll = args.includes("--inline-all");
 const sourcemap = args.includes("--sourcemap");
+const bin = args.includes("--bin");
 const inline = new Set((flag("--inline") ?? "").split(",").filter(Boolean));
+const lazy = new Set((flag("--lazy") ?? "").split(",").filter(Boolean));
 const entries = args.filter((a) => !a.startsWith("--"));
 if (entries.length === 0) {
-  console.error("usage: bundle.mjs [--inline a,b|--inline-all] [--sourcemap] src/x.ts=dist/x.js …");
+  console.error(
+    "usage: bundle.mjs [--inline a,b|--inline-all] [--lazy a,b] [--bin] [--sourcemap] src/x.ts=dist/x.js …",
+  );
   process.exit(2);
 }
 
@@ -53,6 +70,30 @@ function workspaceSource(specifier) {
   if (!target) return undefined;
   return join(dir, target.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"));
 }
+
+/** Where a --lazy package's bundle goes, relative to dist/: lazy/aws-sdk-client-sts.js. */
+const lazyFile = (specifier) => `lazy/${specifier.replace(/^@/, "").replace(/\//g, "-")}.js`;
+/** The directory each --lazy package was imported from (pnpm: only there does it resolve). */
+const lazyImporters = new Map();
+/** A --lazy package imported other than with `import()` (it would load on every start). */
+const eagerLazy = [];
+
+/**
+ * In the entry build, a --lazy package's dynamic import becomes an import of its file in
+ * dist/lazy/ (the output sits in dist/, so `./lazy/…`).
+ */
+const lazyExternals = {
+  name: "lazy-externals",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (resolved) => {
+      if (!lazy.has(resolved.path)) return undefined;
+      if (resolved.kind !== "dynamic-import")
+        eagerLazy.push(`${resolved.path} (${resolved.importer})`);
+      lazyImporters.set(resolved.path, resolved.resolveDir);
+      return { path: `./${lazyFile(resolved.path)}`, external: true };
+    });
+  },
+};
 
 /** Keep every package import that is not inlined as an import of the output. */
 const externals = {
@@ -92,6 +133,26 @@ const slimRedisCommands = {
   },
 };
 
+/**
+ * commander requires node:child_process (with dgram and net behind it, ~2.5 ms of every
+ * start) for executable subcommands, which this CLI has none of: it gets the module on first
+ * use instead.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (resolved) =>
+      /[\\/]commander[\\/]lib[\\/]command\.js$/.test(resolved.importer)
+        ? { path: "child_process", namespace: "lazy-builtin" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, name) => require("node:${path}")[name] });`,
+      loader: "js",
+    }));
+  },
+};
+
 // The chunks are this script's own output (name-HASH.js): none of an earlier build may
 // linger. They sit beside the entry points, so that a path a module takes relative to
 // import.meta.url (../package.json) means the same in a chunk as in tsc's dist/x.js.
@@ -99,14 +160,11 @@ const CHUNK = /^[\w-]+-[A-Z0-9]{8}\.js(\.map)?$/;
 for (const f of readdirSync("dist", { withFileTypes: true })) {
   if (f.isFile() && CHUNK.test(f.name)) rmSync(`dist/${f.name}`);
 }
-const result = await build({
-  entryPoints: entries.map((e) => {
-    const [input, output] = e.split("=");
-    return { in: input, out: output.replace(/^dist\//, "").replace(/\.js$/, "") };
-  }),
-  outdir: "dist",
+rmSync("dist/lazy", { recursive: true, force: true });
+
+/** esbuild's options shared by both builds. */
+const common = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20.19",
@@ -123,11 +181,85 @@ const result = await build({
           js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
         }
       : undefined,
-  plugins: [externals, slimRedisCommands],
   logLevel: "warning",
   metafile: true,
+};
+// CommonJS output has no chunks: .cjs entries need --lazy.
+const cjs = entries.some((e) => e.endsWith(".cjs"));
+if (cjs && (lazy.size === 0 || !entries.every((e) => e.endsWith(".cjs")))) {
+  console.error("bundle: .cjs entries need --lazy, and all entries must then be .cjs");
+  process.exit(2);
+}
+const result = await build({
+  ...common,
+  entryPoints: entries.map((e) => {
+    const [input, output] = e.split("=");
+    return { in: input, out: output.replace(/^dist\//, "").replace(/\.c?js$/, "") };
+  }),
+  outdir: "dist",
+  splitting: lazy.size === 0,
+  ...(cjs
+    ? {
+        format: "cjs",
+        outExtension: { ".js": ".cjs" },
+        define: { "import.meta.url": "__bundleImportMetaUrl" },
+        banner: {
+          js: 'const __bundleImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+        },
+      }
+    : {}),
+  plugins: [
+    ...(lazy.size > 0 ? [lazyExternals] : []),
+    lazyChildProcessForCommander,
+    externals,
+    slimRedisCommands,
+  ],
 });
-const inputs = Object.keys(result.metafile.inputs);
+if (eagerLazy.length > 0) {
+  console.error(`bundle: --lazy packages must be imported with import(): ${eagerLazy.join(", ")}`);
+  process.exit(1);
+}
+const metafiles = [result.metafile];
+if (lazy.size > 0) {
+  // Every --lazy package the entries import, each re-exported whole by one entry of a split
+  // build (shared code, such as the SDK's core, in chunks beside them).
+  const lazyEntry = {
+    name: "lazy-entries",
+    setup(b) {
+      b.onResolve({ filter: /^lazy-entry:/ }, ({ path }) => ({ path, namespace: "lazy-entry" }));
+      b.onLoad({ filter: /.*/, namespace: "lazy-entry" }, ({ path }) => {
+        const specifier = path.slice("lazy-entry:".length);
+        return {
+          contents: `export * from ${JSON.stringify(specifier)};`,
+          resolveDir: lazyImporters.get(specifier),
+        };
+      });
+    },
+  };
+  const lazyResult = await build({
+    ...common,
+    entryPoints: [...lazyImporters.keys()].map((specifier) => ({
+      in: `lazy-entry:${specifier}`,
+      out: lazyFile(specifier).replace(/\.js$/, ""),
+    })),
+    outdir: "dist",
+    chunkNames: "lazy/[name]-[hash]",
+    splitting: true,
+    plugins: [lazyEntry, externals, slimRedisCommands],
+  });
+  metafiles.push(lazyResult.metafile);
+  // What the entries hold: none of the lazy packages' code (nor node-redis, keyv, the SDK:
+  // of the SDK's packages, only @smithy/types's constants).
+  const heavy = /node_modules[\\/](\.pnpm[\\/])?(@aws-sdk|@redis|keyv|@keyv|@smithy[\\/+](?!types))/;
+  const eager = Object.keys(result.metafile.inputs).filter((i) => heavy.test(i));
+  if (eager.length > 0) {
+    console.error(
+      `bundle: the entries hold code meant for dist/lazy/: ${eager.slice(0, 5).join(", ")}`,
+    );
+    process.exit(1);
+  }
+}
+const inputs = metafiles.flatMap((m) => Object.keys(m.inputs));
 // One node-redis: the swapped table's commands resolve from packages/keyv-cache, node-redis's
 // own modules from wherever @keyv/redis sits; two versions would mix them.
 const redisVersions = new Set(inputs.flatMap((i) => /@redis\+client@([^/]+)/.exec(i)?.[1] ?? []));
@@ -142,8 +274,18 @@ if (
   );
   process.exit(1);
 }
+if (bin) {
+  for (const e of entries) {
+    const [input, output] = e.split("=");
+    chmodSync(output, 0o755);
+    const tscOutput = input.replace(/^src\//, "dist/").replace(/\.ts$/, "");
+    for (const ext of [".js", ".js.map", ".d.ts", ".d.ts.map"]) {
+      if (`${tscOutput}${ext}` !== output) rmSync(`${tscOutput}${ext}`, { force: true });
+    }
+  }
+}
 // BUNDLE_ANALYZE=1: what went into each output file, largest first.
 if (process.env.BUNDLE_ANALYZE) {
   const { analyzeMetafile } = await import("esbuild");
-  console.log(await analyzeMetafile(result.metafile));
+  for (const metafile of metafiles) console.log(await analyzeMetafile(metafile));
 }

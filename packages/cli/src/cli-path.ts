@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 
 /**
- * This CLI's bin, for starting more of its own processes (the demo's workers). A top-level
- * module, so that `./cli.js` is the bin both in tsc's dist/ and in the bundle's chunks.
+ * This CLI's bin, for starting more of its own processes (the demo's workers): dist/cli.cjs,
+ * beside this module both in tsc's dist/ and as bundled into the bin itself.
  */
-export const CLI_PATH = fileURLToPath(new URL("./cli.js", import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL("./cli.cjs", import.meta.url));

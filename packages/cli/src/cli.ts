@@ -12,11 +12,7 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
-/**
- * Run, then exit with the outcome. A function, not top-level await: in the bundle, the
- * command chunks this entry imports dynamically import shared code back from it, and an
- * entry awaiting them at top level never settles (Node exits with code 13).
- */
+/** Run, then exit with the outcome (a function: the bin is CommonJS, without top-level await). */
 async function run(): Promise<void> {
   const outcome = await main(process.argv);
   await Promise.all([drained(process.stdout), drained(process.stderr)]);

@@ -1,10 +1,11 @@
 /**
- * `credential-process` on a cache hit loads none of the bundle's STS client: the built CLI
- * run as a real process twice (a miss, then a hit) with the parent keys in its environment,
- * against sts-local. The CLI is one esbuild bundle split in chunks, so what was loaded is
- * told by content: a module hook (file-cache's fixtures/load-log.mjs, preloaded through
- * NODE_OPTIONS) records every file the process loaded, and no file the hit loaded may hold
- * an STS client. The miss, which called AssumeRole, proves the check sees one.
+ * `credential-process` on a cache hit loads one file, the bin, and none of the STS client:
+ * the built CLI run as a real process twice (a miss, then a hit) with the parent keys in its
+ * environment, against sts-local. The bin is one bundled file; what only a miss or another
+ * command needs (the AWS SDK, the Redis cache) is bundled apart in dist/lazy/. A module hook
+ * (file-cache's fixtures/load-log.mjs, preloaded through NODE_OPTIONS) records every file the
+ * process loaded; what was loaded is also told by content, so that no file the hit loaded
+ * may hold an STS client. The miss, which called AssumeRole, proves the check sees one.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,9 @@ const LOAD_LOG_PRELOAD = fileURLToPath(
   new URL("../../file-cache/test/fixtures/load-log.mjs", import.meta.url),
 );
 const fixture = useCliFixture();
+const BUILTINS_LOG_PRELOAD = fileURLToPath(new URL("./fixtures/builtins-log.cjs", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
+const LAZY = fileURLToPath(new URL("../dist/lazy", import.meta.url));
 
 /** The files a run loaded (node: builtins left out), from its load log. */
 function loadedFiles(log: string): string[] {
@@ -35,21 +39,27 @@ const withStsClient = (files: string[]) =>
   files.filter((file) => readFileSync(file, "utf8").includes("AWSSecurityTokenServiceV20110615"));
 
 describe("credential-process on a cache hit", () => {
-  it("prints the cached credentials, calls STS not at all, and loads no STS client chunk", async () => {
+  it("prints the cached credentials, calls STS not at all, and loads the bin alone", async () => {
     const { sts, home } = fixture;
     const cacheDir = join(home.home, "lazy-cache");
     const args = ["credential-process", ROLE("Demo"), "--endpoint-url", sts.endpoint];
     const runLogged = async (name: string) => {
       const log = join(home.home, `${name}.loaded`);
+      const builtinsLog = join(home.home, `${name}.builtins`);
       const out = await run([...args, "--cache", cacheDir], {
         ...fixture.env,
         XDG_CACHE_HOME: join(home.home, ".cache"),
-        NODE_OPTIONS: `--import=${LOAD_LOG_PRELOAD}`,
+        NODE_OPTIONS: `--import=${LOAD_LOG_PRELOAD} --require=${BUILTINS_LOG_PRELOAD}`,
         LOAD_LOG: log,
+        BUILTINS_LOG: builtinsLog,
       });
       expect(ownLines(out.stderr)).toEqual([]);
       expect(out.code).toBe(0);
-      return { doc: JSON.parse(out.stdout) as Record<string, unknown>, files: loadedFiles(log) };
+      return {
+        doc: JSON.parse(out.stdout) as Record<string, unknown>,
+        files: loadedFiles(log),
+        builtins: readFileSync(builtinsLog, "utf8").split("\n").filter(Boolean),
+      };
     };
     const calls = () => sts.stats.calls("AssumeRole", ROLE("Demo"));
     const before = calls();
@@ -57,7 +67,9 @@ describe("credential-process on a cache hit", () => {
     const miss = await runLogged("miss");
     expect(calls()).toBe(before + 1);
     expect(withStsClient(miss.files).length).toBeGreaterThan(0);
-    expect(miss.files.some((file) => file.endsWith(join("cli", "dist", "cli.js")))).toBe(true);
+    expect(miss.files).toContain(BIN);
+    expect(miss.files).toContain(join(LAZY, "aws-sdk-client-sts.js"));
+    expect(miss.builtins).toEqual(expect.arrayContaining(["crypto", "http"]));
 
     const callsBeforeHit = sts.stats.calls();
     const hit = await runLogged("hit");
@@ -76,7 +88,15 @@ describe("credential-process on a cache hit", () => {
     // No AssumeRole, and no GetCallerIdentity either (the parent principal is kept on disk).
     expect(sts.stats.calls()).toBe(callsBeforeHit);
     expect(withStsClient(hit.files)).toEqual([]);
-    // The log saw this run's own bundle: an empty log would pass the check above.
-    expect(hit.files.some((file) => file.endsWith(join("cli", "dist", "cli.js")))).toBe(true);
+    // The bin alone: the log saw it (an empty log would pass the check above), and nothing
+    // else of the CLI's, nor any other package's module.
+    const preloads = [LOAD_LOG_PRELOAD, BUILTINS_LOG_PRELOAD];
+    expect(hit.files.filter((file) => !preloads.includes(file))).toEqual([BIN]);
+    // Nor the Node modules only a miss or another command needs (node:crypto is ~2.5 ms of
+    // a start, node:child_process ~2.3 ms: commander and the file cache's writes load them
+    // on first use).
+    for (const builtin of ["crypto", "child_process", "http", "https", "tls", "readline"]) {
+      expect(hit.builtins).not.toContain(builtin);
+    }
   });
 });

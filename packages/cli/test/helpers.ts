@@ -12,7 +12,7 @@ import { type StsLocal, type StsLocalOptions, startStsLocal } from "@assume-role
 import { afterAll, beforeAll } from "vitest";
 import { redisReachable } from "../src/demo/redis-probe.js";
 
-export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 export const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 
 export interface RunResult {

@@ -24,7 +24,8 @@
  * Entries without a binding (written by the AWS CLI, boto3 or the Python library) are used
  * by default, as botocore uses them: `parentBinding: "strict"` refuses them.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ParsedCacheEntry } from "./cache-entry.js";
 
@@ -70,11 +71,12 @@ export function boundPrincipal(entry: ParsedCacheEntry): string | undefined {
 // Process-wide: every session of this process that meets the same parent keys asks once.
 const learned = new Map<string, Promise<string>>();
 
-/** The memo key of a set of parent credentials: a hash, never the secret itself. */
+/**
+ * The memo key of a set of parent credentials: a hash, never the secret itself (with
+ * @noble/hashes, as in cache-key.ts: a hit loads no node:crypto).
+ */
 function credentialsKey(identity: AwsCredentialIdentity): string {
-  return createHash("sha256")
-    .update(`${identity.accessKeyId}\0${identity.secretAccessKey}`)
-    .digest("hex");
+  return bytesToHex(sha256(utf8ToBytes(`${identity.accessKeyId}\0${identity.secretAccessKey}`)));
 }
 
 /**

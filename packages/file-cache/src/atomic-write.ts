@@ -2,7 +2,6 @@
  * Atomic file replacement: a reader (in this or any other process, including botocore)
  * sees either the old file or the whole new one, never a partial write.
  */
-import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { TEMP_SUFFIX } from "./paths.js";
 
@@ -14,6 +13,9 @@ import { TEMP_SUFFIX } from "./paths.js";
  */
 export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
   // pid + random: unique across processes and across concurrent writes in one process.
+  // node:crypto is loaded here, on a write, not at import: a cache hit never needs it, and
+  // loading it is a few milliseconds of every credential_process call.
+  const { randomBytes } = await import("node:crypto");
   const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
   let handle: FileHandle | undefined;
   try {
