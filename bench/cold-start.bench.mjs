@@ -53,7 +53,9 @@ if (process.argv[2] === "--worker") {
 
 async function main() {
   // Benchmark knobs, read at run time (not inputs of any turbo task).
-  const { BENCH_BASELINE: BASELINE, BENCH_ROUNDS, REDIS_SERVER } = process.env;
+  const { BENCH_BASELINE: BASELINE, BENCH_ROUNDS, BENCH_PARTS, REDIS_SERVER } = process.env;
+  // BENCH_PARTS=hits,import,workers (default: all three).
+  const parts = new Set((BENCH_PARTS ?? "hits,import,workers").split(","));
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
   const lib = await import(pathToFileURL(join(root, "bench", "lib.mjs")).href);
   const { median, spread, table, startRedis } = lib;
@@ -156,86 +158,92 @@ async function main() {
   );
 
   // ---- 1. credential-process hits --------------------------------------------------------
-  const floor = `process.stdout.write(require("fs").readFileSync(${JSON.stringify(entry)}, "utf8"))`;
-  const hits = {
-    "floor: node reads the entry file and prints it": ["-e", floor],
-    "assume-role credential-process, file hit": cli(ours, dir),
-    "assume-role credential-process, Redis hit": cli(ours, redis.url),
-    ...(BASELINE
-      ? {
-          "baseline CLI, file hit": cli(binOf(BASELINE), dir),
-          "baseline CLI, Redis hit": cli(binOf(BASELINE), redis.url),
-        }
-      : {}),
-  };
-  const hitSamples = rounds(hits, wall);
-  const stsCalls =
-    sts.stats.calls("AssumeRole") + sts.stats.calls("GetCallerIdentity") - stsCallsBefore;
-  printTable(
-    "`credential-process` on a warm cache hit (whole process, spawn to exit)",
-    ["process", "median vs floor"],
-    hitSamples,
-    "floor: node reads the entry file and prints it",
-  );
-  console.log(`\nSTS calls during the hit rounds: ${stsCalls}\n`);
+  if (parts.has("hits")) {
+    const floor = `process.stdout.write(require("fs").readFileSync(${JSON.stringify(entry)}, "utf8"))`;
+    const hits = {
+      "floor: node reads the entry file and prints it": ["-e", floor],
+      "assume-role credential-process, file hit": cli(ours, dir),
+      "assume-role credential-process, Redis hit": cli(ours, redis.url),
+      ...(BASELINE
+        ? {
+            "baseline CLI, file hit": cli(binOf(BASELINE), dir),
+            "baseline CLI, Redis hit": cli(binOf(BASELINE), redis.url),
+          }
+        : {}),
+    };
+    const hitSamples = rounds(hits, wall);
+    const stsCalls =
+      sts.stats.calls("AssumeRole") + sts.stats.calls("GetCallerIdentity") - stsCallsBefore;
+    printTable(
+      "`credential-process` on a warm cache hit (whole process, spawn to exit)",
+      ["process", "median vs floor"],
+      hitSamples,
+      "floor: node reads the entry file and prints it",
+    );
+    console.log(`\nSTS calls during the hit rounds: ${stsCalls}\n`);
+  }
 
   // ---- 2. importing core -----------------------------------------------------------------
-  const importTime = (corePath) => [
-    "--input-type=module",
-    "-e",
-    `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(corePath).href)}); process.stdout.write(JSON.stringify({ ms: performance.now() - t }));`,
-  ];
-  const imports = {
-    "@assume-role-lib/core": importTime(join(root, "packages", "core", "dist", "index.js")),
-    ...(BASELINE
-      ? { "baseline core": importTime(join(BASELINE, "packages", "core", "dist", "index.js")) }
-      : {}),
-  };
-  const importSamples = rounds(imports, (args) => printed(args).ms);
-  printTable(
-    "Importing the core (inside a new process)",
-    ["module", "median vs ours"],
-    importSamples,
-    "@assume-role-lib/core",
-  );
-  console.log("");
+  if (parts.has("import")) {
+    const importTime = (corePath) => [
+      "--input-type=module",
+      "-e",
+      `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(corePath).href)}); process.stdout.write(JSON.stringify({ ms: performance.now() - t }));`,
+    ];
+    const imports = {
+      "@assume-role-lib/core": importTime(join(root, "packages", "core", "dist", "index.js")),
+      ...(BASELINE
+        ? { "baseline core": importTime(join(BASELINE, "packages", "core", "dist", "index.js")) }
+        : {}),
+    };
+    const importSamples = rounds(imports, (args) => printed(args).ms);
+    printTable(
+      "Importing the core (inside a new process)",
+      ["module", "median vs ours"],
+      importSamples,
+      "@assume-role-lib/core",
+    );
+    console.log("");
+  }
 
   // ---- 3. worker start-up CPU --------------------------------------------------------------
-  const self = fileURLToPath(import.meta.url);
-  const base = {
-    endpoint: sts.endpoint,
-    region: sts.region,
-    credentials: sts.rootCredentials,
-    principals: join(home, "worker-principals"),
-  };
-  const workers = {
-    "JSONFileCache worker": [self, "--worker", JSON.stringify({ ...base, dir })],
-    "KeyvCache (Redis) worker": [self, "--worker", JSON.stringify({ ...base, redis: redis.url })],
-    ...(BASELINE
-      ? {
-          "baseline JSONFileCache worker": [
-            self,
-            "--worker",
-            JSON.stringify({ ...base, dir, root: BASELINE }),
-          ],
-          "baseline KeyvCache (Redis) worker": [
-            self,
-            "--worker",
-            JSON.stringify({ ...base, redis: redis.url, root: BASELINE }),
-          ],
-        }
-      : {}),
-  };
-  // The workers' first runs (not with spawnSync: sts-local answers their GetCallerIdentity).
-  for (const args of Object.values(workers)) await run(args);
-  const workerSamples = rounds(workers, (args) => printed(args).cpuMs);
-  printTable(
-    "A worker's start-up CPU (process start to first credentials, a cache hit)",
-    ["worker", "median vs file"],
-    workerSamples,
-    "JSONFileCache worker",
-  );
-  console.log("");
+  if (parts.has("workers")) {
+    const self = fileURLToPath(import.meta.url);
+    const base = {
+      endpoint: sts.endpoint,
+      region: sts.region,
+      credentials: sts.rootCredentials,
+      principals: join(home, "worker-principals"),
+    };
+    const workers = {
+      "JSONFileCache worker": [self, "--worker", JSON.stringify({ ...base, dir })],
+      "KeyvCache (Redis) worker": [self, "--worker", JSON.stringify({ ...base, redis: redis.url })],
+      ...(BASELINE
+        ? {
+            "baseline JSONFileCache worker": [
+              self,
+              "--worker",
+              JSON.stringify({ ...base, dir, root: BASELINE }),
+            ],
+            "baseline KeyvCache (Redis) worker": [
+              self,
+              "--worker",
+              JSON.stringify({ ...base, redis: redis.url, root: BASELINE }),
+            ],
+          }
+        : {}),
+    };
+    // The workers' first runs (not with spawnSync: sts-local answers their GetCallerIdentity).
+    for (const args of Object.values(workers)) await run(args);
+    const workerSamples = rounds(workers, (args) => printed(args).cpuMs);
+    printTable(
+      "A worker's start-up CPU (process start to first credentials, a cache hit)",
+      ["worker", "median vs file"],
+      workerSamples,
+      "JSONFileCache worker",
+    );
+    console.log("");
+  }
 
   redis.stop();
   await sts.close();

@@ -134,20 +134,57 @@ const slimRedisCommands = {
 };
 
 /**
- * commander requires node:child_process (with dgram and net behind it, ~2.5 ms of every
- * start) for executable subcommands, which this CLI has none of: it gets the module on first
- * use instead.
+ * Node modules that a bundled dependency requires at load time but uses only on a path this
+ * project rarely or never takes, each ~2 ms of a start: the dependency gets them on first
+ * use instead (a Proxy that requires the module when a property is read).
+ * - commander: node:child_process (with dgram and net behind it), for executable subcommands,
+ *   which this CLI has none of;
+ * - node-redis's socket: node:tls, for rediss:// only;
+ * - node-redis's maintenance manager: node:dns/promises, for Redis Enterprise's moves only.
  */
-const lazyChildProcessForCommander = {
-  name: "lazy-child-process-for-commander",
+const LAZY_BUILTINS = [
+  { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, module: "child_process" },
+  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]socket\.js$/, module: "tls" },
+  {
+    importer:
+      /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]enterprise-maintenance-manager\.js$/,
+    module: "dns/promises",
+  },
+];
+const lazyBuiltins = {
+  name: "lazy-builtins",
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (resolved) =>
-      /[\\/]commander[\\/]lib[\\/]command\.js$/.test(resolved.importer)
-        ? { path: "child_process", namespace: "lazy-builtin" }
+    b.onResolve({ filter: /^(node:)?(child_process|tls|dns\/promises)$/ }, (resolved) => {
+      const module = resolved.path.replace(/^node:/, "");
+      const lazily = LAZY_BUILTINS.some(
+        (l) => l.module === module && l.importer.test(resolved.importer),
+      );
+      return lazily ? { path: module, namespace: "lazy-builtin" } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
+      // __esModule is read by TypeScript's require helpers (node-redis's __importDefault)
+      // as the module is assigned: answered without loading it.
+      contents: `module.exports = new Proxy({}, { get: (_, name) => name === "__esModule" ? undefined : require("node:${path}")[name] });`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * node-redis's Sentinel client (~70 KB, evaluated when node-redis loads): KeyvCache builds a
+ * single client or a cluster and hands it to @keyv/redis, which creates a Sentinel client
+ * only from connect options it is never given. The bundle holds a stub that says so.
+ */
+const noRedisSentinel = {
+  name: "no-redis-sentinel",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
+      /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)
+        ? { path: "sentinel", namespace: "no-redis-sentinel" }
         : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
-      contents: `module.exports = new Proxy({}, { get: (_, name) => require("node:${path}")[name] });`,
+    b.onLoad({ filter: /.*/, namespace: "no-redis-sentinel" }, () => ({
+      contents: `exports.default = { create() { throw new Error("Redis Sentinel is not part of @assume-role-lib/keyv-cache's bundled Redis client: pass your own client (new KeyvCache(new Keyv(new KeyvRedis(client))))"); } };`,
       loader: "js",
     }));
   },
@@ -210,9 +247,10 @@ const result = await build({
     : {}),
   plugins: [
     ...(lazy.size > 0 ? [lazyExternals] : []),
-    lazyChildProcessForCommander,
+    lazyBuiltins,
     externals,
     slimRedisCommands,
+    noRedisSentinel,
   ],
 });
 if (eagerLazy.length > 0) {
@@ -245,12 +283,13 @@ if (lazy.size > 0) {
     outdir: "dist",
     chunkNames: "lazy/[name]-[hash]",
     splitting: true,
-    plugins: [lazyEntry, externals, slimRedisCommands],
+    plugins: [lazyEntry, lazyBuiltins, externals, slimRedisCommands, noRedisSentinel],
   });
   metafiles.push(lazyResult.metafile);
   // What the entries hold: none of the lazy packages' code (nor node-redis, keyv, the SDK:
   // of the SDK's packages, only @smithy/types's constants).
-  const heavy = /node_modules[\\/](\.pnpm[\\/])?(@aws-sdk|@redis|keyv|@keyv|@smithy[\\/+](?!types))/;
+  const heavy =
+    /node_modules[\\/](\.pnpm[\\/])?(@aws-sdk|@redis|keyv|@keyv|@smithy[\\/+](?!types))/;
   const eager = Object.keys(result.metafile.inputs).filter((i) => heavy.test(i));
   if (eager.length > 0) {
     console.error(

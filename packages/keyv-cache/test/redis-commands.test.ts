@@ -58,4 +58,18 @@ describe("the command table of KeyvCache's Redis client", () => {
     expect(bundle).not.toMatch(/@redis\/client\/dist\/lib\/commands\/index\.js/);
     expect(bundle).not.toContain("HOTKEYS_START");
   });
+
+  it("is bundled without node-redis's Sentinel client (a stub that says so instead)", () => {
+    const bundle = readFileSync(join(import.meta.dirname, "..", "dist", "index.js"), "utf8");
+    expect(bundle).toContain("Redis Sentinel is not part of @assume-role-lib/keyv-cache");
+    expect(bundle).not.toMatch(/@redis\/client\/dist\/lib\/sentinel\//);
+    // @keyv/redis builds a Sentinel client only from connect options: KeyvCache hands it a
+    // client it built (redis-connection.ts), so the stub is never reached.
+    const connection = readFileSync(
+      join(import.meta.dirname, "..", "src", "redis-connection.ts"),
+      "utf8",
+    );
+    expect(connection).toMatch(/new KeyvRedis\(client,/);
+    expect(connection).not.toMatch(/createSentinel|sentinelRootNodes/);
+  });
 });
