@@ -104,6 +104,11 @@ function lineage(path: string): string[] {
  */
 export async function assertTrustedDirectory(dir: string): Promise<void> {
   if (euid() === undefined) return;
+  const recent = verified.get(dir);
+  if (recent && performance.now() - recent.at < VERIFIED_FOR_MS) {
+    const info = await stat(dir);
+    if (sameDirectory(info, recent.info)) return;
+  }
   const resolved = await realpath(dir);
   const real = lineage(resolved);
   const written = lineage(dir);
@@ -114,6 +119,7 @@ export async function assertTrustedDirectory(dir: string): Promise<void> {
     const isCacheDir = path === dir || path === resolved;
     const found = directoryProblem(infos[i] as Stats, path, isCacheDir);
     if (!found) continue;
+    verified.delete(dir);
     throw new UntrustedCacheFileError(
       "ERR_CACHE_DIR_UNTRUSTED",
       path,
@@ -121,7 +127,22 @@ export async function assertTrustedDirectory(dir: string): Promise<void> {
         `another user could plant credentials there or read the ones written (fix: ${found.fix})`,
     );
   }
+  verified.set(dir, { at: performance.now(), info: infos[real.length] as Stats });
 }
+
+/**
+ * Directories this process verified in the last second, and what they were then. A crowd of
+ * waiters checks its directory four times a round (the entry, the failure record, the lock,
+ * again after the notice), each a realpath and a stat of every directory up to the root: a
+ * directory verified within {@link VERIFIED_FOR_MS} and still the same (device, inode,
+ * owner, mode: a stat) is not walked again. Only its owner or root can change a verified
+ * lineage; a change of the directory itself is seen at once, one above it within a second.
+ */
+const verified = new Map<string, { at: number; info: Stats }>();
+const VERIFIED_FOR_MS = 1000;
+
+const sameDirectory = (a: Stats, b: Stats) =>
+  a.dev === b.dev && a.ino === b.ino && a.uid === b.uid && a.mode === b.mode;
 
 /** Throw {@link UntrustedCacheFileError} unless a lock directory is trusted like the cache's. */
 export function assertTrustedLockDirectory(lockDir: string, info: Stats): void {

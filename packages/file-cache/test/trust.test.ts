@@ -3,13 +3,23 @@
  * modes, links, FIFOs, devices, sizes, and files whose owner root changed with chown.
  */
 import { execFileSync } from "node:child_process";
-import { chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { sampleEntry } from "@assume-role-lib/cache-conformance";
 import { parseCacheEntry } from "@assume-role-lib/core";
 import { JSONFileCache } from "@assume-role-lib/file-cache";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { tempDir } from "./helpers.js";
 
 const KEY = "0123456789abcdef0123456789abcdef01234567";
@@ -93,6 +103,42 @@ describe("directories others can write are refused, never silently used", () => 
     await chown(join(dir, `${KEY}.json.lock`), OTHER_UID, OTHER_UID);
     await expect(cache.lock(KEY, { waitMs: 100, ttlMs: 2000 })).rejects.toMatchObject({
       code: "ERR_CACHE_DIR_UNTRUSTED",
+    });
+  });
+});
+
+describe("a directory verified a moment ago (waiters check it several times a round)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("made writable by others after use, is refused at the next call", async () => {
+    const { dir, cache } = await fresh();
+    await cache.set(KEY, sampleEntry());
+    await chmod(dir, 0o777);
+    await expectAllRefused(cache, "ERR_CACHE_DIR_UNTRUSTED");
+  });
+
+  it("replaced by another directory after use, is checked again (and refused if untrusted)", async () => {
+    const { root, dir, cache } = await fresh();
+    await cache.set(KEY, sampleEntry());
+    await rename(dir, join(root, "old"));
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o777);
+    await expect(cache.get(KEY)).rejects.toMatchObject({ code: "ERR_CACHE_DIR_UNTRUSTED" });
+  });
+
+  it("with a directory above it made writable by others, is refused within a second", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const { root, cache } = await fresh("shared/cache");
+    await cache.set(KEY, sampleEntry());
+    await chmod(join(root, "shared"), 0o777);
+    // Only this user or root could have made that change: the verdict of a moment ago holds.
+    expect(parseCacheEntry(await cache.get(KEY))).toBeDefined();
+    vi.advanceTimersByTime(1000);
+    await expect(cache.get(KEY)).rejects.toMatchObject({
+      code: "ERR_CACHE_DIR_UNTRUSTED",
+      path: join(root, "shared"),
     });
   });
 });
