@@ -142,6 +142,7 @@ const slimRedisCommands = {
  * - node-redis's socket: node:tls, for rediss:// only;
  * - node-redis's maintenance manager: node:dns/promises, for Redis Enterprise's moves only.
  */
+const stubs = join(dirname(fileURLToPath(import.meta.url)), "bundle-stubs");
 const LAZY_BUILTINS = [
   { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, module: "child_process" },
   { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]socket\.js$/, module: "tls" },
@@ -159,34 +160,26 @@ const lazyBuiltins = {
       const lazily = LAZY_BUILTINS.some(
         (l) => l.module === module && l.importer.test(resolved.importer),
       );
-      return lazily ? { path: module, namespace: "lazy-builtin" } : undefined;
+      // bundle-stubs/lazy-<module>.cjs: a Proxy that requires the module when first read.
+      return lazily ? { path: join(stubs, `lazy-${module.replace(/[/_]/g, "-")}.cjs`) } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
-      // __esModule is read by TypeScript's require helpers (node-redis's __importDefault)
-      // as the module is assigned: answered without loading it.
-      contents: `module.exports = new Proxy({}, { get: (_, name) => name === "__esModule" ? undefined : require("node:${path}")[name] });`,
-      loader: "js",
-    }));
   },
 };
 
 /**
  * node-redis's Sentinel client (~70 KB, evaluated when node-redis loads): KeyvCache builds a
  * single client or a cluster and hands it to @keyv/redis, which creates a Sentinel client
- * only from connect options it is never given. The bundle holds a stub that says so.
+ * only from connect options it is never given. The bundle holds a stub that says so
+ * (bundle-stubs/no-redis-sentinel.cjs).
  */
 const noRedisSentinel = {
   name: "no-redis-sentinel",
   setup(b) {
     b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
       /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)
-        ? { path: "sentinel", namespace: "no-redis-sentinel" }
+        ? { path: join(stubs, "no-redis-sentinel.cjs") }
         : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "no-redis-sentinel" }, () => ({
-      contents: `exports.default = { create() { throw new Error("Redis Sentinel is not part of @assume-role-lib/keyv-cache's bundled Redis client: pass your own client (new KeyvCache(new Keyv(new KeyvRedis(client))))"); } };`,
-      loader: "js",
-    }));
   },
 };
 
