@@ -8,6 +8,15 @@ import { main } from "./main.js";
 // command (signal-relay.ts); every other command ignores it.
 process.on("SIGUSR1", () => {});
 
+// A reader that stopped reading (`assume-role env | head -1`): end as a tool killed by
+// SIGPIPE does (128 + 13, nothing printed), not with an unhandled EPIPE and its stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(128 + constants.signals.SIGPIPE);
+  });
+}
+
 function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }

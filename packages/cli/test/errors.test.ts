@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import { type StsLocal, startStsLocal } from "@assume-role-lib/sts-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, ownLines, ROLE, type RunResult, run, tempHome } from "./helpers.js";
+import { CLI, cleanEnv, ownLines, ROLE, type RunResult, run, tempHome } from "./helpers.js";
 
 let sts: StsLocal;
 let home: ReturnType<typeof tempHome>;
@@ -152,5 +154,28 @@ describe.concurrent("credential failures", () => {
       cleanEnv(home.home),
     );
     expectCleanFailure(out, 3, /no parent credentials.*nope/);
+  });
+});
+
+describe("a reader that closed the pipe", () => {
+  it.each([
+    ["--help", ["--help"]],
+    ["env", ["env", ROLE("Demo"), "--endpoint-url", ENDPOINT, "--no-cache"]],
+  ])("%s: exit 141, as a tool killed by SIGPIPE, with no error printed", async (_, args) => {
+    // The read end is closed before the process has started: its first write fails.
+    const child = spawn(process.execPath, [CLI, ...withEndpoint(args)], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const [code] = (await once(child, "close")) as [number | null];
+    expect(code, stderr).toBe(141);
+    // (The SDK's own Node-version warning may be there on Node 20: not ours.)
+    expect(ownLines(stderr)).toEqual([]);
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
   });
 });
