@@ -44,7 +44,12 @@ const sourcemap = args.includes("--sourcemap");
 const bin = args.includes("--bin");
 const inline = new Set((flag("--inline") ?? "").split(",").filter(Boolean));
 const lazy = new Set((flag("--lazy") ?? "").split(",").filter(Boolean));
-const entries = args.filter((a) => !a.startsWith("--"));
+const entries = args
+  .filter((a) => !a.startsWith("--"))
+  .map((e) => {
+    const [input, output] = e.split("=");
+    return { input, output };
+  });
 if (entries.length === 0) {
   console.error(
     "usage: bundle.mjs [--inline a,b|--inline-all] [--lazy a,b] [--bin] [--sourcemap] src/x.ts=dist/x.js …",
@@ -215,17 +220,17 @@ const common = {
   metafile: true,
 };
 // CommonJS output has no chunks: .cjs entries need --lazy.
-const cjs = entries.some((e) => e.endsWith(".cjs"));
-if (cjs && (lazy.size === 0 || !entries.every((e) => e.endsWith(".cjs")))) {
+const cjs = entries.some((e) => e.output.endsWith(".cjs"));
+if (cjs && (lazy.size === 0 || !entries.every((e) => e.output.endsWith(".cjs")))) {
   console.error("bundle: .cjs entries need --lazy, and all entries must then be .cjs");
   process.exit(2);
 }
 const result = await build({
   ...common,
-  entryPoints: entries.map((e) => {
-    const [input, output] = e.split("=");
-    return { in: input, out: output.replace(/^dist\//, "").replace(/\.c?js$/, "") };
-  }),
+  entryPoints: entries.map(({ input, output }) => ({
+    in: input,
+    out: output.replace(/^dist\//, "").replace(/\.c?js$/, ""),
+  })),
   outdir: "dist",
   splitting: lazy.size === 0,
   ...(cjs
@@ -307,8 +312,7 @@ if (
   process.exit(1);
 }
 if (bin) {
-  for (const e of entries) {
-    const [input, output] = e.split("=");
+  for (const { input, output } of entries) {
     chmodSync(output, 0o755);
     const tscOutput = input.replace(/^src\//, "dist/").replace(/\.ts$/, "");
     for (const ext of [".js", ".js.map", ".d.ts", ".d.ts.map"]) {

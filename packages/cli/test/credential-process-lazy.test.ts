@@ -17,17 +17,19 @@ const LOAD_LOG_PRELOAD = fileURLToPath(
   new URL("../../file-cache/test/fixtures/load-log.mjs", import.meta.url),
 );
 const fixture = useCliFixture();
-const BUILTINS_LOG_PRELOAD = fileURLToPath(new URL("./fixtures/builtins-log.cjs", import.meta.url));
 const BIN = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const LAZY = fileURLToPath(new URL("../dist/lazy", import.meta.url));
 
-/** The files a run loaded (node: builtins left out), from its load log. */
-function loadedFiles(log: string): string[] {
+/** The files a run loaded, and apart from them Node's own modules, from its load log. */
+function loaded(log: string): { files: string[]; builtins: string[] } {
   const entries = readFileSync(log, "utf8").split("\n").filter(Boolean);
   const files = entries
     .filter((entry) => entry.startsWith("file:") || entry.startsWith("/"))
     .map((entry) => (entry.startsWith("file:") ? fileURLToPath(entry) : entry));
-  return [...new Set(files)];
+  const builtins = entries
+    .filter((entry) => entry.startsWith("node:"))
+    .map((entry) => entry.slice("node:".length));
+  return { files: [...new Set(files)], builtins: [...new Set(builtins)] };
 }
 
 /**
@@ -45,21 +47,15 @@ describe("credential-process on a cache hit", () => {
     const args = ["credential-process", ROLE("Demo"), "--endpoint-url", sts.endpoint];
     const runLogged = async (name: string) => {
       const log = join(home.home, `${name}.loaded`);
-      const builtinsLog = join(home.home, `${name}.builtins`);
       const out = await run([...args, "--cache", cacheDir], {
         ...fixture.env,
         XDG_CACHE_HOME: join(home.home, ".cache"),
-        NODE_OPTIONS: `--import=${LOAD_LOG_PRELOAD} --require=${BUILTINS_LOG_PRELOAD}`,
+        NODE_OPTIONS: `--import=${LOAD_LOG_PRELOAD}`,
         LOAD_LOG: log,
-        BUILTINS_LOG: builtinsLog,
       });
       expect(ownLines(out.stderr)).toEqual([]);
       expect(out.code).toBe(0);
-      return {
-        doc: JSON.parse(out.stdout) as Record<string, unknown>,
-        files: loadedFiles(log),
-        builtins: readFileSync(builtinsLog, "utf8").split("\n").filter(Boolean),
-      };
+      return { doc: JSON.parse(out.stdout) as Record<string, unknown>, ...loaded(log) };
     };
     const calls = () => sts.stats.calls("AssumeRole", ROLE("Demo"));
     const before = calls();
@@ -90,8 +86,7 @@ describe("credential-process on a cache hit", () => {
     expect(withStsClient(hit.files)).toEqual([]);
     // The bin alone: the log saw it (an empty log would pass the check above), and nothing
     // else of the CLI's, nor any other package's module.
-    const preloads = [LOAD_LOG_PRELOAD, BUILTINS_LOG_PRELOAD];
-    expect(hit.files.filter((file) => !preloads.includes(file))).toEqual([BIN]);
+    expect(hit.files.filter((file) => file !== LOAD_LOG_PRELOAD)).toEqual([BIN]);
     // Nor the Node modules only a miss or another command needs (node:crypto is ~2.5 ms of
     // a start, node:child_process ~2.3 ms: commander and the file cache's writes load them
     // on first use).

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { builtOnFirstRead } from "./built-on-first-read.js";
 import { AssumeRoleValidationError, type ValidationIssue } from "./errors.js";
 import { policyText, STS_POLICY_CHARACTERS } from "./policy-document.js";
 import { PythonJsonError } from "./python-json.js";
@@ -197,25 +198,6 @@ export const paramSchemas = builtOnFirstRead({
 
 /** The shapes `validate: false` still converts. */
 const lenientSchemas = builtOnFirstRead({ duration: durationSchema });
-
-/** `makers`' values, each made when its property is first read, then kept. */
-function builtOnFirstRead<T extends Record<string, () => unknown>>(
-  makers: T,
-): { readonly [K in keyof T]: ReturnType<T[K]> } {
-  const built = {} as { [K in keyof T]: ReturnType<T[K]> };
-  for (const [key, make] of Object.entries(makers)) {
-    Object.defineProperty(built, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = make();
-        Object.defineProperty(built, key, { value, enumerable: true });
-        return value;
-      },
-    });
-  }
-  return built;
-}
 
 /** The AssumeRole parameters `assumeRole()` takes by name (STS's spelling). */
 export const ASSUME_ROLE_PARAM_NAMES = [

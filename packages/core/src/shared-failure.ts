@@ -10,6 +10,7 @@
  * library plans is ignored, so a bad record cannot stop a fleet for long.
  */
 import * as z from "zod/mini";
+import { builtOnFirstRead } from "./built-on-first-read.js";
 import { timestampSchema } from "./cache-entry.js";
 import { AssumeRoleError } from "./errors.js";
 import { formatExpiration, parseExpiration } from "./expiration.js";
@@ -45,22 +46,23 @@ const KEEP_MS = 15 * 60_000;
 const MAX_AHEAD_MS = 11 * 60_000;
 
 /** The record's schema, built on first use: a cache hit reads no failure record. */
-let recordSchema: ReturnType<typeof buildRecordSchema> | undefined;
-const buildRecordSchema = () =>
-  z.object({
-    RefreshFailure: z.object({
-      Code: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,100}$/)),
-      Message: z.pipe(
-        z.string(),
-        z.transform((m) => (m.length > 500 ? `${m.slice(0, 500)}…` : m)),
-      ),
-      StatusCode: z.optional(z.int().check(z.gte(100), z.lte(599))),
-      Retryable: z.boolean(),
-      NextAttemptAt: timestampSchema("not a timestamp"),
-      Consecutive: z.int().check(z.gte(1), z.lte(10_000)),
-      ParentPrincipal: z.optional(z.string().check(z.maxLength(2048))),
+const schemas = builtOnFirstRead({
+  record: () =>
+    z.object({
+      RefreshFailure: z.object({
+        Code: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,100}$/)),
+        Message: z.pipe(
+          z.string(),
+          z.transform((m) => (m.length > 500 ? `${m.slice(0, 500)}…` : m)),
+        ),
+        StatusCode: z.optional(z.int().check(z.gte(100), z.lte(599))),
+        Retryable: z.boolean(),
+        NextAttemptAt: timestampSchema("not a timestamp"),
+        Consecutive: z.int().check(z.gte(1), z.lte(10_000)),
+        ParentPrincipal: z.optional(z.string().check(z.maxLength(2048))),
+      }),
     }),
-  });
+});
 
 /**
  * The failure record document, as stored under {@link failureKey}: STS's error code and
@@ -120,8 +122,7 @@ export function parseFailureRecord(
   } catch {
     return undefined;
   }
-  recordSchema ??= buildRecordSchema();
-  const parsed = recordSchema.safeParse(doc);
+  const parsed = schemas.record.safeParse(doc);
   if (!parsed.success) return undefined;
   const r = parsed.data.RefreshFailure;
   const nextAttemptAt = r.NextAttemptAt.getTime();
