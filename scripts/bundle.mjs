@@ -145,7 +145,9 @@ const slimRedisCommands = {
  * - commander: node:child_process (with dgram and net behind it), for executable subcommands,
  *   which this CLI has none of;
  * - node-redis's socket: node:tls, for rediss:// only;
- * - node-redis's maintenance manager: node:dns/promises, for Redis Enterprise's moves only.
+ * - node-redis's maintenance manager: node:dns/promises, for Redis Enterprise's moves only;
+ * - node-redis's Lua scripts: node:crypto, for the SHA-1 of a script defined with
+ *   defineScript, which KeyvCache never calls.
  */
 const stubs = join(dirname(fileURLToPath(import.meta.url)), "bundle-stubs");
 const LAZY_BUILTINS = [
@@ -156,12 +158,17 @@ const LAZY_BUILTINS = [
       /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]enterprise-maintenance-manager\.js$/,
     module: "dns/promises",
   },
+  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]lua-script\.js$/, module: "crypto" },
 ];
+const REDIS_CLIENT_ID = /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]identity\.js$/;
 const lazyBuiltins = {
   name: "lazy-builtins",
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(child_process|tls|dns\/promises)$/ }, (resolved) => {
+    b.onResolve({ filter: /^(node:)?(child_process|tls|dns\/promises|crypto)$/ }, (resolved) => {
       const module = resolved.path.replace(/^node:/, "");
+      if (module === "crypto" && REDIS_CLIENT_ID.test(resolved.importer)) {
+        return { path: join(stubs, "redis-client-id-crypto.cjs") };
+      }
       const lazily = LAZY_BUILTINS.some(
         (l) => l.module === module && l.importer.test(resolved.importer),
       );

@@ -7,9 +7,9 @@
  * holds it can read and forge entries. It protects the credentials from whoever can read
  * Redis (its memory, dumps, backups, replicas, MONITOR), not from the workers themselves.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { AssumeRoleValidationError } from "@assume-role-lib/core/errors";
 import { type UnreadableEntry, unreadable } from "./miss-reason.js";
+import { nodeCrypto } from "./node-crypto.js";
 
 /** A 256-bit key: 32 bytes, or a string of them in hex (64 digits) or base64. */
 export type EncryptionKey = Uint8Array | string;
@@ -107,6 +107,7 @@ export class EntryCipher {
   /** Encrypt `plaintext`, binding `context` (the store key) as additional data. */
   seal(plaintext: string, context: string): EncryptedEnvelope {
     const kid = this.#current;
+    const { createCipheriv, randomBytes } = nodeCrypto();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.#keys.get(kid) as Buffer, iv, {
       authTagLength: TAG_BYTES,
@@ -150,7 +151,9 @@ export class EntryCipher {
       return unreadable("undecryptable", "malformed envelope");
     }
     try {
-      const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+      const decipher = nodeCrypto().createDecipheriv(ALGORITHM, key, iv, {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAAD(aad(envelope.kid, context));
       decipher.setAuthTag(tag);
       const data = Buffer.from(envelope.data, "base64");

@@ -10,9 +10,9 @@
  * The worst case is a duplicate AssumeRole call, never wrong credentials: whatever a
  * holder writes is a complete, valid entry.
  */
-import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { LockOptions, ReleaseLock } from "@assume-role-lib/core/cache";
+import { nodeCrypto } from "./node-crypto.js";
 import { sleep, withTimeout } from "./timeouts.js";
 
 /**
@@ -55,7 +55,7 @@ export const RENEW_SCRIPT =
  * "who holds this lock?"; only the random part makes it unguessable).
  */
 export function lockToken(): string {
-  return `${randomBytes(16).toString("hex")}:${hostname()}:${process.pid}`;
+  return `${nodeCrypto().randomBytes(16).toString("hex")}:${hostname()}:${process.pid}`;
 }
 
 /** Distributed locks on Redis keys. */
