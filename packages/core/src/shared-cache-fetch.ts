@@ -235,39 +235,37 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const [first, last] = WAIT_SLICES_MS[io.notices ? "notified" : "polled"];
       // Jittered (±25 %), so a crowd of waiters does not read and try the lock in step.
       const slice = Math.min(last, first * 2 ** Math.min(round, 10)) * (0.75 + Math.random() / 2);
-      // Armed before the read: an entry written between the read and the wait still wakes us.
       const left = () => deadline - performance.now();
       const arm = () => io.changeNotice(key, Math.max(0, Math.min(slice, left())));
       /** Read; what ends the wait (a fresh entry, the fleet's failure), or undefined. */
-      const readDone = async (notice: { cancel(): void }) => {
+      const readDone = async (notice?: { cancel(): void }) => {
         const seen = await read(io, attempt, false);
         if (!seen.fresh && !seen.failure?.active) return undefined;
-        notice.cancel();
+        notice?.cancel();
         done(false);
         if (seen.fresh) hit();
         return { seen };
       };
       // After the first round, read before trying the lock: a waiter woken by the holder's
       // write is done, without taking the lock the holder has just let go of (and reading
-      // again under it), as a crowd of waiters otherwise would, one after another. In the
-      // first round the caller has just read: the lock first, and a free lock is taken
-      // without arming a notice or reading again.
-      let notice = round > 0 ? arm() : undefined;
-      const early = notice ? await readDone(notice) : undefined;
+      // again under it), as a crowd of waiters otherwise would, one after another; and
+      // without a change notice it would not need. In the first round the caller has just
+      // read: the lock first, and a free lock is taken without arming a notice.
+      const early = round > 0 ? await readDone() : undefined;
       if (early) return early;
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
-      if (release) notice?.cancel();
       if (release === "failed") return {};
       if (release) {
         done(true);
         return { release: holdLease(io, key, release, options.lock.ttlMs) };
       }
       contended = true;
-      if (!notice) {
-        notice = arm();
-        const late = await readDone(notice);
-        if (late) return late;
-      }
+      // Armed before the read: an entry written between the read and the wait still wakes
+      // us. A wait without notices is only a timer, which misses nothing: the next round reads.
+      const notified = io.notices;
+      const notice = arm();
+      const late = notified ? await readDone(notice) : undefined;
+      if (late) return late;
       if (left() <= 0) {
         notice.cancel();
         done(false);

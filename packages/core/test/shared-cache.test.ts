@@ -6,7 +6,7 @@ import {
   parseCacheEntry,
 } from "@assume-role-lib/core";
 import { randomKeyId, randomSecret, randomSessionToken } from "@assume-role-lib/sts-local";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { EventLog, type FrozenSts, role, rootSession, useFrozenSts } from "./helpers.js";
 
 // Fake key ids made at run time (sts-local's generator): no key-shaped literal is committed.
@@ -209,6 +209,53 @@ describe("waiting for another process's lock", () => {
     expect((await pending).accessKeyId).toBe(HOLDER_KEY);
     expect(calls()).toBe(0);
     expect(log.of("lock-waited")[0]).toMatchObject({ acquired: false });
+    await held?.();
+  });
+
+  it("a waiter woken by the holder's write reads once and is done: one notice, one lock try", async () => {
+    // What each waiter of a crowd costs the holder it waits for: every operation counts.
+    const ops: string[] = [];
+    const inner = new MemoryCache();
+    const woken = new Map<string, () => void>();
+    const cache: CredentialCache = {
+      get: (k) => {
+        ops.push(k.endsWith(".refresh-failure") ? "get failure" : "get");
+        return inner.get(k);
+      },
+      set: (k, v) => {
+        inner.set(k, v);
+        woken.get(k)?.();
+      },
+      has: (k) => inner.has(k),
+      delete: (k) => inner.delete(k),
+      lock: (k, o) => {
+        ops.push("lock");
+        return inner.lock(k, o);
+      },
+      waitForChange: (k, timeoutMs, signal) => {
+        ops.push("notice");
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          woken.set(k, wake);
+          signal?.addEventListener("abort", wake, { once: true });
+        });
+      },
+    };
+    const log = new EventLog();
+    const s = session(cache, log);
+    const key = s.cacheKey as string;
+    const held = await inner.lock(key, { waitMs: 10, ttlMs: 60_000 }); // "another process"
+    const pending = s.credentials();
+    await vi.waitFor(() => expect(ops).toContain("notice"));
+    await vi.waitFor(() => expect(ops.filter((o) => o === "get failure")).toHaveLength(2));
+    cache.set(key, holderEntry());
+    expect((await pending).accessKeyId).toBe(HOLDER_KEY);
+    expect(ops).toEqual(["get", "get failure", "lock", "notice", "get", "get failure", "get"]);
+    expect(calls()).toBe(0);
     await held?.();
   });
 

@@ -28,7 +28,7 @@
  * until its mtime is stale. After release one small file is left in the lock directory;
  * that is what keeps the numbering monotonic.
  */
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readdir, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -40,7 +40,6 @@ const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 const READ_FLAGS = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
 const GENERATION = /^[1-9][0-9]{0,14}$/;
-const MAX_STATE_BYTES = 4096;
 const RELEASED = '{"released":true}';
 
 const codeOf = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
@@ -70,24 +69,41 @@ async function generations(lockDir: string): Promise<number[]> {
 
 type TopState = "free" | "held" | "gone";
 
-/** Whether generation `n` leaves the lock free: released, or held by a stale owner. */
+/**
+ * Whether generation `n` leaves the lock free: released, or held by a stale owner. An lstat
+ * answers for a live holder (the common case, for every waiter of a crowd): only a file of
+ * the released marker's size is opened and read.
+ */
 async function stateOf(lockDir: string, n: number, staleMs: number): Promise<TopState> {
-  let handle: FileHandle;
+  const path = join(lockDir, String(n));
+  let info: Stats;
   try {
-    handle = await open(join(lockDir, String(n)), READ_FLAGS);
+    info = await lstat(path);
   } catch (error) {
     // Removed since we listed it: a higher number exists, so look again.
     if (codeOf(error) === "ENOENT") return "gone";
     throw error;
   }
+  if (!info.isFile()) throw new UnusableLockError(lockDir, `${n} is not a regular file`);
+  const stale = Date.now() - info.mtimeMs > staleMs;
+  // An owner's record is longer than the marker; an empty file is an owner that died
+  // between create and write.
+  if (stale || info.size !== RELEASED.length) return stale ? "free" : "held";
+  let handle: FileHandle;
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new UnusableLockError(lockDir, `${n} is not a regular file`);
-    if (info.size <= MAX_STATE_BYTES) {
-      const text = await handle.readFile("utf8");
-      if (text === RELEASED) return "free";
-    }
-    return Date.now() - info.mtimeMs > staleMs ? "free" : "held";
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return "gone";
+    throw error;
+  }
+  try {
+    // What is read is what the handle's fstat describes, even if the path changed since.
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new UnusableLockError(lockDir, `${n} is not a regular file`);
+    const buffer = Buffer.alloc(RELEASED.length + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (buffer.toString("utf8", 0, bytesRead) === RELEASED) return "free";
+    return Date.now() - opened.mtimeMs > staleMs ? "free" : "held";
   } finally {
     await handle.close();
   }
@@ -121,12 +137,16 @@ async function sweep(lockDir: string, numbers: number[], top: number): Promise<v
 
 /** Create the lock directory if needed, and refuse anything but a trusted directory there. */
 export async function prepareLockDir(lockDir: string): Promise<void> {
-  try {
-    await mkdir(lockDir, { mode: 0o700 });
-  } catch (error) {
-    if (codeOf(error) !== "EEXIST") throw error;
-  }
-  const info = await lstat(lockDir);
+  // It exists after the first lock of a key: look before trying to create it.
+  const info = await lstat(lockDir).catch(async (error) => {
+    if (codeOf(error) !== "ENOENT") throw error;
+    try {
+      await mkdir(lockDir, { mode: 0o700 });
+    } catch (e) {
+      if (codeOf(e) !== "EEXIST") throw e;
+    }
+    return lstat(lockDir);
+  });
   if (!info.isDirectory()) {
     throw new UnusableLockError(
       lockDir,

@@ -116,7 +116,6 @@ export class JSONFileCache implements CredentialCache {
       return raw instanceof Date ? formatExpiration(raw) : value;
     });
     await this.#prepareDir();
-    await this.#sweepNowAndThen();
     try {
       await writeFileAtomic(file, text, this.#fileMode);
     } catch (error) {
@@ -125,6 +124,8 @@ export class JSONFileCache implements CredentialCache {
       await this.#prepareDir();
       await writeFileAtomic(file, text, this.#fileMode);
     }
+    // After the write: processes waiting for this entry get it first.
+    await this.#sweepNowAndThen();
   }
 
   /** Whether a regular entry file exists for `key` (valid or not; links do not count). */
@@ -205,6 +206,8 @@ export class JSONFileCache implements CredentialCache {
   }
 
   async #prepareDir(): Promise<void> {
+    // It exists after the first write: checked (one stat, see trust.ts) before any mkdir.
+    if (await this.#verifyExistingDir()) return;
     // recursive: no error if it exists, and no check-then-create race between processes.
     // An existing directory keeps its mode (the user chose it), if it is trusted.
     await mkdir(this.dir, { recursive: true, mode: this.#dirMode });

@@ -80,9 +80,12 @@ export async function readEntryFile(
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
+      const wanted = buffer.length - length;
+      const { bytesRead } = await handle.read(buffer, length, wanted, null);
       length += bytesRead;
+      // A short read of a regular file is its end: no second read to hear so, once we have
+      // at least what the fstat said it holds.
+      if (bytesRead === 0 || (bytesRead < wanted && length >= info.size)) break;
     }
     if (length > maxBytes) throw tooLarge(path, maxBytes);
     return buffer.toString("utf8", 0, length);

@@ -267,6 +267,33 @@ describe("lock", () => {
     expect(await leftovers(dir)).toEqual([]);
   });
 
+  it("reads a top generation of the released marker's size: only the marker itself frees the lock", async () => {
+    // A live holder is answered by an lstat; a file of the marker's length is opened and read.
+    const { dir, cache } = await open();
+    await mkdir(lockDirOf(dir));
+    const top = join(lockDirOf(dir), "7");
+    await writeFile(top, '{"released":fals}'); // as long as the marker, but not it
+    expect(await cache.lock(KEY, { waitMs: 0, ttlMs: 5000 })).toBeUndefined();
+    await writeFile(top, '{"released":true}');
+    const release = await cache.lock(KEY, { waitMs: 0, ttlMs: 5000 });
+    expect(release).toBeTypeOf("function");
+    await release?.();
+  });
+
+  it("refuses a symbolic link as the top generation, and never touches its target", async () => {
+    const { dir, cache } = await open();
+    await mkdir(lockDirOf(dir));
+    const elsewhere = await mkdtemp(join(tmpdir(), "lock-target-"));
+    const target = join(elsewhere, "released");
+    await writeFile(target, '{"released":true}');
+    await symlink(target, join(lockDirOf(dir), "4"));
+    await expect(cache.lock(KEY, { waitMs: 0, ttlMs: 5000 })).rejects.toMatchObject({
+      name: "UnusableLockError",
+    });
+    expect(await readdir(elsewhere)).toEqual(["released"]);
+    expect(await readdir(lockDirOf(dir))).toEqual(["4"]);
+  });
+
   it("takes over an empty lock directory left by an older version (proper-lockfile)", async () => {
     const { dir, cache } = await open();
     await mkdir(lockDirOf(dir));
