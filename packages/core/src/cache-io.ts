@@ -103,9 +103,9 @@ export class CacheIo {
     let noticed: Promise<void> = timeout;
     if (notice && this.notices && !this.#hung) {
       const lost = () => {
-        // The cache cannot notice changes (now): poll on the short timer from here on.
+        // The cache cannot notice changes (now): poll on the short timer from here on,
+        // starting now rather than at the end of a slice sized for notices.
         this.notices = false;
-        return timeout;
       };
       try {
         // Bounded by our own timer too: a notice that never comes must not hold the waiter.
@@ -113,7 +113,8 @@ export class CacheIo {
           lost,
         );
       } catch {
-        noticed = lost();
+        lost();
+        noticed = Promise.resolve();
       }
     }
     const cancel = () => {
@@ -228,6 +229,8 @@ function withDeadline<T>(
 /** A held lock whose lease is renewed: call it to release; `confirm()` renews it now. */
 export interface HeldLease {
   (): Promise<void>;
+  /** When the lock was asked for (performance.now()): the lease is at most this old. */
+  readonly askedAt: number;
   /** Renew now: false when the lock was taken over, undefined when the cache cannot tell. */
   confirm(): Promise<boolean | undefined>;
 }
@@ -242,6 +245,7 @@ export function holdLease(
   key: string,
   release: ReleaseLock,
   ttlMs: number,
+  askedAt: number,
 ): HeldLease {
   let timer: NodeJS.Timeout | undefined;
   let released: Promise<void> | undefined;
@@ -263,6 +267,7 @@ export function holdLease(
     return released;
   };
   return Object.assign(releaseLease, {
+    askedAt,
     confirm: () => io.renew(key, release, () => false),
   });
 }

@@ -37,10 +37,12 @@ import {
 /**
  * How long a waiter waits between reads of the cache (and lock attempts), doubling from
  * the first slice to the last. A cache that sends change notices (waitForChange) wakes it
- * when the entry is written, so it reads rarely (a crowd of waiters polling a directory
- * slows the holder down); a cache without them is read often, so the entry is seen soon.
+ * when the entry is written, so it reads rarely: the slice only finds a holder that let
+ * the lock go without writing, or died, and a crowd of waiters that wakes while the holder
+ * works takes the CPU the holder needs. A cache without them is read often, so the entry
+ * is seen soon.
  */
-const WAIT_SLICES_MS = { notified: [250, 1000], polled: [5, 100] } as const;
+const WAIT_SLICES_MS = { notified: [1000, 2000], polled: [5, 100] } as const;
 /** Lock tries in one fetch: a lock lost while loading the STS client is waited for again. */
 const LOCK_TRIES = 3;
 /** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
@@ -144,13 +146,24 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
   const ourPrincipal = (): Promise<string | undefined | null> =>
     options.principal().catch(() => null);
 
-  /** Read and classify. `report` is false for re-reads while waiting for the lock. */
-  const read = async (io: CacheIo, attempt: AttemptContext, report: boolean) => {
+  /**
+   * Read and classify. `report` is false for re-reads while waiting for the lock. A read
+   * that `expectsMiss` (under the lock, or a waiter's) asks for the failure record at once,
+   * beside the entry: one round trip instead of two, on the holder's path and each waiter's.
+   */
+  const read = async (
+    io: CacheIo,
+    attempt: AttemptContext,
+    report: boolean,
+    expectsMiss = false,
+  ) => {
     const seen: Snapshot = {};
     const miss = (why: CacheMissReason) => {
       if (report) emit({ type: "cache-miss", roleArn, key, why });
     };
-    const raw = await io.get(key);
+    const reading = io.get(key);
+    const recordRead = share && expectsMiss ? io.get(failureKey(key)) : undefined;
+    const raw = await reading;
     const absent = raw === undefined || raw === null;
     // A backend that cannot use what it holds (undecryptable, tampered) says so: a miss.
     const marked = absent || raw === UNAVAILABLE ? undefined : markedMissReason(raw);
@@ -191,7 +204,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       miss("expiring");
     }
     if (share) {
-      const record = await io.get(failureKey(key));
+      const record = await (recordRead ?? io.get(failureKey(key)));
       let failure = record === UNAVAILABLE ? undefined : parseFailureRecord(record, roleArn, t);
       // Another principal's failure (its AccessDenied, say) is not ours to follow.
       if (failure?.parentPrincipal && failure.parentPrincipal !== (await ourPrincipal())) {
@@ -239,7 +252,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const arm = () => io.changeNotice(key, Math.max(0, Math.min(slice, left())));
       /** Read; what ends the wait (a fresh entry, the fleet's failure), or undefined. */
       const readDone = async (notice?: { cancel(): void }) => {
-        const seen = await read(io, attempt, false);
+        const seen = await read(io, attempt, false, notice !== undefined);
         if (!seen.fresh && !seen.failure?.active) return undefined;
         notice?.cancel();
         done(false);
@@ -253,11 +266,12 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       // read: the lock first, and a free lock is taken without arming a notice.
       const early = round > 0 ? await readDone() : undefined;
       if (early) return early;
+      const askedAt = performance.now();
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
       if (release === "failed") return {};
       if (release) {
         done(true);
-        return { release: holdLease(io, key, release, options.lock.ttlMs) };
+        return { release: holdLease(io, key, release, options.lock.ttlMs, askedAt) };
       }
       contended = true;
       // Armed before the read: an entry written between the read and the wait still wakes
@@ -338,7 +352,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       release = waited.release;
       if (!release) break; // no lock within the wait, or a failing cache: STS anyway
       // Whoever held the lock before us has probably just written (an entry or a failure).
-      const again = await read(io, attempt, false);
+      const again = await read(io, attempt, false, true);
       if (again.fresh || again.failure?.active) await release();
       if (again.fresh) {
         hit();
@@ -350,6 +364,9 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       // event loop, on a busy machine long enough for the lock to go stale and be taken
       // over; then the new holder's entry is waited for instead of calling STS as well.
       await options.prepareSts?.().catch(() => {});
+      // A lease younger than a third of its ttl cannot have been taken over (nobody breaks
+      // a lock before its ttl): only a slow load is worth asking the cache about.
+      if (performance.now() - release.askedAt < options.lock.ttlMs / 3) break;
       if ((await release.confirm()) !== false) break;
       await release();
       release = undefined;

@@ -259,6 +259,54 @@ describe("waiting for another process's lock", () => {
     await held?.();
   });
 
+  /** A cache whose lock takes `lockMs` and offers renew(), which answers `renewed()`. */
+  const renewingCache = (inner: MemoryCache, lockMs: number, renewed: () => boolean) => {
+    let renews = 0;
+    const cache: CredentialCache = {
+      get: (k) => inner.get(k),
+      set: (k, v) => inner.set(k, v),
+      has: (k) => inner.has(k),
+      delete: (k) => inner.delete(k),
+      lock: async (k, o) => {
+        await new Promise((resolve) => setTimeout(resolve, lockMs));
+        const release = await inner.lock(k, o);
+        if (!release) return undefined;
+        const renew = () => {
+          renews++;
+          return renewed();
+        };
+        return Object.assign(async () => release(), { renew });
+      },
+    };
+    return { cache, renews: () => renews };
+  };
+
+  it("a holder whose lease is young calls STS without asking the cache whether it still holds it", async () => {
+    const { cache, renews } = renewingCache(new MemoryCache(), 0, () => true);
+    expect((await session(cache).credentials()).accessKeyId).toMatch(/^ASIA/);
+    expect(calls()).toBe(1);
+    expect(renews()).toBe(0); // the 10 s lease was asked for a moment ago
+  });
+
+  it("a lease older than a third of its ttl is confirmed first: one taken over is waited for, with no STS call", async () => {
+    const inner = new MemoryCache();
+    // The lock takes 40 ms (a busy backend), longer than a third of its 60 ms lease; by
+    // then another process broke it and wrote its entry.
+    const { cache, renews } = renewingCache(inner, 40, () => {
+      inner.set(s.cacheKey as string, holderEntry());
+      return false;
+    });
+    const s = rootSession(sts).assumeRole(role("Demo"), {
+      RoleSessionName: "shared",
+      cache,
+      refresh: { jitterSeconds: 0 },
+      lock: { ttlMs: 60 },
+    });
+    expect((await s.credentials()).accessKeyId).toBe(HOLDER_KEY);
+    expect(calls()).toBe(0);
+    expect(renews()).toBeGreaterThanOrEqual(1);
+  });
+
   it("a cache whose change notices fail is polled: the waiter reads the entry soon after it is written", async () => {
     const inner = new MemoryCache();
     let refused = 0;
