@@ -29,6 +29,12 @@ import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import {
+  lazyBuiltins,
+  noRedisSentinel,
+  redisTableSwaps,
+  slimRedisCommands,
+} from "./bundle-substitutions.mjs";
 
 const packagesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "packages");
 
@@ -113,85 +119,6 @@ const externals = {
       if (inlineAll || inline.has(packageName(resolved.path))) return undefined;
       return { path: resolved.path, external: true };
     });
-  },
-};
-
-/**
- * node-redis's table of every command (`@redis/client/dist/lib/commands/index.js`), wherever
- * its own modules load it, is replaced by the few commands KeyvCache uses
- * (packages/keyv-cache/src/redis-commands.ts, which says why). Applies wherever the Redis
- * client is bundled in: keyv-cache, and the CLI through it. A node-redis whose modules moved
- * fails the build here instead of shipping its whole table unnoticed.
- */
-const redisCommandTable = join(packagesDir, "keyv-cache", "src", "redis-commands.ts");
-let redisTableSwapped = 0;
-const slimRedisCommands = {
-  name: "slim-redis-commands",
-  setup(b) {
-    b.onResolve({ filter: /^(\.\.\/commands|\.\/lib\/commands)$/ }, (resolved) => {
-      const fromRedis =
-        /[\\/]@redis[\\/]client[\\/]dist[\\/](lib[\\/](client|cluster|sentinel)[\\/][^\\/]+|index)\.js$/;
-      if (!fromRedis.test(resolved.importer)) return undefined;
-      redisTableSwapped++;
-      return { path: redisCommandTable };
-    });
-  },
-};
-
-/**
- * Node modules that a bundled dependency requires at load time but uses only on a path this
- * project rarely or never takes, each ~2 ms of a start: the dependency gets them on first
- * use instead (a Proxy that requires the module when a property is read).
- * - commander: node:child_process (with dgram and net behind it), for executable subcommands,
- *   which this CLI has none of;
- * - node-redis's socket: node:tls, for rediss:// only;
- * - node-redis's maintenance manager: node:dns/promises, for Redis Enterprise's moves only;
- * - node-redis's Lua scripts: node:crypto, for the SHA-1 of a script defined with
- *   defineScript, which KeyvCache never calls.
- */
-const stubs = join(dirname(fileURLToPath(import.meta.url)), "bundle-stubs");
-const LAZY_BUILTINS = [
-  { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, module: "child_process" },
-  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]socket\.js$/, module: "tls" },
-  {
-    importer:
-      /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]enterprise-maintenance-manager\.js$/,
-    module: "dns/promises",
-  },
-  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]lua-script\.js$/, module: "crypto" },
-];
-const REDIS_CLIENT_ID = /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]identity\.js$/;
-const lazyBuiltins = {
-  name: "lazy-builtins",
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?(child_process|tls|dns\/promises|crypto)$/ }, (resolved) => {
-      const module = resolved.path.replace(/^node:/, "");
-      if (module === "crypto" && REDIS_CLIENT_ID.test(resolved.importer)) {
-        return { path: join(stubs, "redis-client-id-crypto.cjs") };
-      }
-      const lazily = LAZY_BUILTINS.some(
-        (l) => l.module === module && l.importer.test(resolved.importer),
-      );
-      // bundle-stubs/lazy-<module>.cjs: a Proxy that requires the module when first read.
-      return lazily ? { path: join(stubs, `lazy-${module.replace(/[/_]/g, "-")}.cjs`) } : undefined;
-    });
-  },
-};
-
-/**
- * node-redis's Sentinel client (~70 KB, evaluated when node-redis loads): KeyvCache builds a
- * single client or a cluster and hands it to @keyv/redis, which creates a Sentinel client
- * only from connect options it is never given. The bundle holds a stub that says so
- * (bundle-stubs/no-redis-sentinel.cjs).
- */
-const noRedisSentinel = {
-  name: "no-redis-sentinel",
-  setup(b) {
-    b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
-      /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)
-        ? { path: join(stubs, "no-redis-sentinel.cjs") }
-        : undefined,
-    );
   },
 };
 
@@ -309,7 +236,7 @@ const inputs = metafiles.flatMap((m) => Object.keys(m.inputs));
 const redisVersions = new Set(inputs.flatMap((i) => /@redis\+client@([^/]+)/.exec(i)?.[1] ?? []));
 if (
   inputs.some((i) => /@redis[\\/+]client/.test(i)) &&
-  (redisTableSwapped === 0 ||
+  (redisTableSwaps() === 0 ||
     redisVersions.size > 1 ||
     inputs.some((i) => /@redis[\\/]client[\\/]dist[\\/]lib[\\/]commands[\\/]index\.js$/.test(i)))
 ) {
