@@ -183,6 +183,16 @@ describe("a shared cache", () => {
   });
 });
 
+/** A cache that passes every operation to `inner`, except those in `parts`. */
+const over = (inner: MemoryCache, parts: Partial<CredentialCache>): CredentialCache => ({
+  get: (k) => inner.get(k),
+  set: (k, v) => inner.set(k, v),
+  has: (k) => inner.has(k),
+  delete: (k) => inner.delete(k),
+  lock: (k, o) => inner.lock(k, o),
+  ...parts,
+});
+
 describe("waiting for another process's lock", () => {
   /** The entry "another process" writes while holding the lock: 55 min left. */
   const holderEntry = () => ({
@@ -262,11 +272,7 @@ describe("waiting for another process's lock", () => {
   /** A cache whose lock takes `lockMs` and offers renew(), which answers `renewed()`. */
   const renewingCache = (inner: MemoryCache, lockMs: number, renewed: () => boolean) => {
     let renews = 0;
-    const cache: CredentialCache = {
-      get: (k) => inner.get(k),
-      set: (k, v) => inner.set(k, v),
-      has: (k) => inner.has(k),
-      delete: (k) => inner.delete(k),
+    const cache = over(inner, {
       lock: async (k, o) => {
         await new Promise((resolve) => setTimeout(resolve, lockMs));
         const release = await inner.lock(k, o);
@@ -277,7 +283,7 @@ describe("waiting for another process's lock", () => {
         };
         return Object.assign(async () => release(), { renew });
       },
-    };
+    });
     return { cache, renews: () => renews };
   };
 
@@ -311,17 +317,12 @@ describe("waiting for another process's lock", () => {
     const inner = new MemoryCache();
     let refused = 0;
     // The notices of a JSONFileCache over inotify's per-user limit: every wait is refused.
-    const cache: CredentialCache = {
-      get: (k) => inner.get(k),
-      set: (k, v) => inner.set(k, v),
-      has: (k) => inner.has(k),
-      delete: (k) => inner.delete(k),
-      lock: (k, o) => inner.lock(k, o),
+    const cache = over(inner, {
       waitForChange: async () => {
         refused++;
         throw new Error("cannot watch: EMFILE");
       },
-    };
+    });
     const log = new EventLog();
     const s = session(cache, log);
     const key = s.cacheKey as string;
