@@ -75,10 +75,11 @@ export const lazyBuiltins = {
 };
 
 /**
- * node-redis's Sentinel client (~70 KB, evaluated when node-redis loads): KeyvCache builds a
- * single client or a cluster and hands it to @keyv/redis, which creates a Sentinel client
- * only from connect options it is never given. The bundle holds a stub that says so
- * (bundle-stubs/no-redis-sentinel.cjs).
+ * node-redis's Sentinel client (~70 KB, evaluated when node-redis loads) and its client
+ * pool (~14 KB, ~1 ms of a worker's start): KeyvCache builds a single client or a cluster
+ * and hands it to @keyv/redis, which creates a Sentinel client only from connect options it
+ * is never given, and nothing makes a pool. The bundle holds stubs that say so
+ * (bundle-stubs/no-redis-sentinel.cjs, no-redis-pool.cjs).
  */
 export const noRedisSentinel = {
   name: "no-redis-sentinel",
@@ -86,6 +87,14 @@ export const noRedisSentinel = {
     b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
       /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)
         ? { path: join(stubs, "no-redis-sentinel.cjs") }
+        : undefined,
+    );
+    // The client pool (createClientPool, client.createPool()): the same, for a pool.
+    b.onResolve({ filter: /^\.\/(lib\/client\/)?pool$/ }, (resolved) =>
+      /[\\/]@redis[\\/]client[\\/]dist[\\/](index|lib[\\/]client[\\/]index)\.js$/.test(
+        resolved.importer,
+      )
+        ? { path: join(stubs, "no-redis-pool.cjs") }
         : undefined,
     );
   },

@@ -72,4 +72,15 @@ describe("the command table of KeyvCache's Redis client", () => {
     expect(connection).toMatch(/new KeyvRedis\(client,/);
     expect(connection).not.toMatch(/createSentinel|sentinelRootNodes/);
   });
+
+  it("is bundled without node-redis's client pool (a stub that says so instead)", async () => {
+    const bundle = readFileSync(join(import.meta.dirname, "..", "dist", "index.js"), "utf8");
+    expect(bundle).toContain("Redis client pools are not part of @assume-role-lib/keyv-cache");
+    expect(bundle).not.toMatch(/@redis\/client\/dist\/lib\/client\/pool\.js/);
+    // Nothing of KeyvCache's makes a pool; a caller's own client is their own node-redis.
+    const sources = ["redis-connection.ts", "redis-lock.ts", "keyv-cache.ts"].map((f) =>
+      readFileSync(join(import.meta.dirname, "..", "src", f), "utf8"),
+    );
+    for (const source of sources) expect(source).not.toMatch(/createClientPool|createPool/);
+  });
 });
