@@ -14,25 +14,18 @@
  * is better than a caller that never gets credentials.
  */
 import type { CredentialCache, LockOptions } from "./cache.js";
-import { type CacheEntry, type ParsedCacheEntry, parseCacheEntry } from "./cache-entry.js";
+import { type CacheEntry, parseCacheEntry } from "./cache-entry.js";
 import { CacheIo, type HeldLease, holdLease, UNAVAILABLE } from "./cache-io.js";
-import type { CacheMissReason } from "./entry-trust.js";
+import { type Snapshot, type SnapshotOptions, snapshotReader } from "./cache-snapshot.js";
 import { AssumeRoleError, ClockSkewError } from "./errors.js";
-import { type AssumeRoleEvent, sanitizeError } from "./events.js";
-import { markedMissReason } from "./miss-marker.js";
-import type { RefreshPolicy } from "./refresh.js";
+import { sanitizeError } from "./events.js";
 import {
   type AttemptContext,
   type ExpiringIdentity,
   type Fetched,
   RefreshFailure,
 } from "./refresh-attempt.js";
-import {
-  failureKey,
-  parseFailureRecord,
-  type SharedFailure,
-  toFailureRecord,
-} from "./shared-failure.js";
+import { failureKey, type SharedFailure, toFailureRecord } from "./shared-failure.js";
 
 /**
  * How long a waiter waits between reads of the cache (and lock attempts), doubling from
@@ -45,8 +38,6 @@ import {
 const WAIT_SLICES_MS = { notified: [1000, 2000], polled: [5, 100] } as const;
 /** Lock tries in one fetch: a lock lost while loading the STS client is waited for again. */
 const LOCK_TRIES = 3;
-/** An entry may expire this much beyond its lifetime from now before our clock is suspect. */
-const PLAUSIBLE_SLACK_MS = 5 * 60_000;
 
 /** The parts of an AssumeRole response the cache stores. */
 export interface StsResult {
@@ -55,49 +46,18 @@ export interface StsResult {
   lifetimeSeconds: number;
 }
 
-/** What the cached fetch needs. */
-export interface SharedCacheFetchOptions {
-  roleArn: string;
+/** What the cached fetch needs, beyond what a read needs (cache-snapshot.ts). */
+export interface SharedCacheFetchOptions extends SnapshotOptions {
   cache: CredentialCache | undefined;
-  /** The cache key of this session's request. */
-  key: string;
-  /** Secrets to scrub from cache errors: the credentials held now are probably the cached ones. */
-  knownSecrets?: () => Array<string | undefined>;
   lock: LockOptions;
   /** Deadline of each cache operation (a lock attempt: its wait plus this). */
   cacheTimeoutMs: number;
   /** Load what an STS call needs (the SDK's STS client): once the lock is ours, before STS. */
   prepareSts?: () => Promise<unknown>;
-  /** Lifetime to scale windows to for cached entries (the requested DurationSeconds). */
-  lifetimeSeconds: number;
-  policy: RefreshPolicy;
-  /** STS's time now. */
-  now: () => number;
-  /**
-   * What a parsed entry must prove (entry-trust.ts, parent-binding.ts): undefined when it
-   * may be used, otherwise why not. Rejects only when the check itself failed.
-   */
-  trust: (entry: ParsedCacheEntry) => Promise<CacheMissReason | undefined>;
   /** The entry as it is written (with its parent binding). */
   bind: (entry: CacheEntry) => Promise<CacheEntry>;
-  /**
-   * The parent principal failure records are bound to (undefined: binding is off, records
-   * are shared by every reader). Rejects when it cannot be learned.
-   */
-  principal: () => Promise<string | undefined>;
   /** Call AssumeRole; `callersWaiting`: nothing usable is held, so quick retries are worth it. */
   callSts: (callersWaiting: boolean) => Promise<StsResult>;
-  emit: (event: AssumeRoleEvent) => void;
-}
-
-/** What one read of the shared cache found. */
-interface Snapshot {
-  /** An entry outside its refresh window. */
-  fresh?: Fetched;
-  /** An entry inside its refresh window that can still be served if the refresh fails. */
-  usable?: Fetched & { usableUntil: number };
-  /** The fleet's last failure, if it left a record. */
-  failure?: SharedFailure;
 }
 
 /** The fetch the refresh engine calls, and the shared half of `Session.invalidate()`. */
@@ -109,7 +69,7 @@ export interface SharedCacheFetch {
 
 /** Build the fetch function the refresh engine calls. */
 export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheFetch {
-  const { roleArn, cache, emit, key, policy, now } = options;
+  const { roleArn, cache, emit, key, policy } = options;
   const share = policy.shareFailures;
   const newIo = (c: CredentialCache) =>
     new CacheIo({
@@ -121,102 +81,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
     });
   const hit = () => emit({ type: "cache-hit", roleArn, key });
 
-  /**
-   * What the entry must prove; UNAVAILABLE when that could not be checked (the parent's
-   * principal could not be learned), reported as a cache error.
-   */
-  const checkTrust = async (
-    entry: ParsedCacheEntry,
-  ): Promise<CacheMissReason | undefined | typeof UNAVAILABLE> => {
-    try {
-      return await options.trust(entry);
-    } catch (e) {
-      emit({
-        type: "cache-error",
-        roleArn,
-        key,
-        operation: "get",
-        error: sanitizeError(e, options.knownSecrets?.() ?? []),
-      });
-      return UNAVAILABLE;
-    }
-  };
-
-  /** Our principal for failure records; null when it could not be learned. */
-  const ourPrincipal = (): Promise<string | undefined | null> =>
-    options.principal().catch(() => null);
-
-  /**
-   * Read and classify. `report` is false for re-reads while waiting for the lock. A read
-   * that `expectsMiss` (under the lock, or a waiter's) asks for the failure record at once,
-   * beside the entry: one round trip instead of two, on the holder's path and each waiter's.
-   */
-  const read = async (
-    io: CacheIo,
-    attempt: AttemptContext,
-    report: boolean,
-    expectsMiss = false,
-  ) => {
-    const seen: Snapshot = {};
-    const miss = (why: CacheMissReason) => {
-      if (report) emit({ type: "cache-miss", roleArn, key, why });
-    };
-    const reading = io.get(key);
-    const recordRead = share && expectsMiss ? io.get(failureKey(key)) : undefined;
-    const raw = await reading;
-    const absent = raw === undefined || raw === null;
-    // A backend that cannot use what it holds (undecryptable, tampered) says so: a miss.
-    const marked = absent || raw === UNAVAILABLE ? undefined : markedMissReason(raw);
-    const entry = absent || raw === UNAVAILABLE || marked ? undefined : parseCacheEntry(raw);
-    const lifetimeMs = options.lifetimeSeconds * 1000;
-    if (raw === UNAVAILABLE) return seen; // reported as a cache-error already; not a miss
-    const distrust = entry ? await checkTrust(entry) : undefined;
-    const t = now();
-    if (distrust === UNAVAILABLE) {
-      // The entry could not be checked (reported): not usable, not a miss either.
-    } else if (marked) miss(marked);
-    else if (!entry) miss(absent ? "absent" : "invalid");
-    else if (distrust) miss(distrust);
-    else if (attempt.rejected.has(entry.Credentials.AccessKeyId)) miss("rejected");
-    else if (entry.Credentials.Expiration.getTime() - t > lifetimeMs + PLAUSIBLE_SLACK_MS) {
-      miss("implausible"); // issued in our future: our clock is behind and not yet measured
-    } else {
-      const c = entry.Credentials;
-      const identity: ExpiringIdentity = {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-        ...(c.AccountId ? { accountId: c.AccountId } : {}),
-      };
-      const fetched: Fetched = {
-        identity,
-        lifetimeSeconds: options.lifetimeSeconds,
-        source: "cache",
-      };
-      const points = policy.pointsFor(c.Expiration.getTime(), options.lifetimeSeconds);
-      if (t < points.refreshAt) {
-        if (report) hit();
-        seen.fresh = fetched;
-        return seen;
-      }
-      if (t < points.usableUntil) seen.usable = { ...fetched, usableUntil: points.usableUntil };
-      miss("expiring");
-    }
-    if (share) {
-      const record = await (recordRead ?? io.get(failureKey(key)));
-      let failure = record === UNAVAILABLE ? undefined : parseFailureRecord(record, roleArn, t);
-      // Another principal's failure (its AccessDenied, say) is not ours to follow.
-      if (failure?.parentPrincipal && failure.parentPrincipal !== (await ourPrincipal())) {
-        failure = undefined;
-      }
-      if (failure && failure.nextAttemptAt <= (attempt.waitedFor ?? Number.NEGATIVE_INFINITY)) {
-        failure.active = false; // the backoff this attempt has already waited out
-      }
-      seen.failure = failure;
-    }
-    return seen;
-  };
+  const { read, ourPrincipal } = snapshotReader(options, hit);
 
   /** The fleet failed recently: follow its plan instead of calling STS. */
   const fleetFailure = (seen: Snapshot & { failure: SharedFailure }) =>
