@@ -11,7 +11,7 @@
 import type { Profile } from "@smithy/types";
 import type * as z from "zod/mini";
 import type { ValidationIssue } from "../errors.js";
-import { paramSchemas } from "../params.js";
+import { paramSchemas } from "../param-schemas.js";
 
 /** What one assume-role profile asks STS for (no TokenCode: it is asked when needed). */
 export interface ProfileRoleParams {
