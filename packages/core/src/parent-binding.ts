@@ -71,12 +71,22 @@ export function boundPrincipal(entry: ParsedCacheEntry): string | undefined {
 // Process-wide: every session of this process that meets the same parent keys asks once.
 const learned = new Map<string, Promise<string>>();
 
+/** The last key computed for each identity object, with the keys it was computed from. */
+const keysOf = new WeakMap<AwsCredentialIdentity, { id: string; secret: string; key: string }>();
+
 /**
  * The memo key of a set of parent credentials: a hash, never the secret itself (with
- * @noble/hashes, as in cache-key.ts: a hit loads no node:crypto).
+ * @noble/hashes, as in cache-key.ts: a hit loads no node:crypto). Every read of a shared
+ * entry asks, with the parent's credentials object, usually the same one: its hash is
+ * kept, for as long as the object holds the same key and secret.
  */
 function credentialsKey(identity: AwsCredentialIdentity): string {
-  return bytesToHex(sha256(utf8ToBytes(`${identity.accessKeyId}\0${identity.secretAccessKey}`)));
+  const { accessKeyId: id, secretAccessKey: secret } = identity;
+  const known = keysOf.get(identity);
+  if (known?.id === id && known.secret === secret) return known.key;
+  const key = bytesToHex(sha256(utf8ToBytes(`${id}\0${secret}`)));
+  keysOf.set(identity, { id, secret, key });
+  return key;
 }
 
 /**

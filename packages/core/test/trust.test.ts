@@ -175,6 +175,26 @@ describe("parent binding", () => {
     expect(calls("GetCallerIdentity", key)).toBe(1);
   });
 
+  it("a parent credentials object changed in place is looked up again: mallory's keys never pass as alice's", async () => {
+    const cache = new Map<string, unknown>();
+    // A provider that hands out one object, and later puts other keys into it.
+    const held = { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey };
+    const parent = Session.fromCredentials(async () => held, {
+      region: sts.region,
+      stsClientConfig: { endpoint: sts.endpoint, maxAttempts: 1 },
+    });
+    await assumeRole(parent, role("AliceOnly"), { cache }).credentials();
+    held.accessKeyId = mallory.accessKeyId;
+    held.secretAccessKey = mallory.secretAccessKey;
+    const events: AssumeRoleEvent[] = [];
+    const again = assumeRole(parent, role("AliceOnly"), {
+      cache,
+      onEvent: (e) => events.push(e),
+    });
+    await expect(again.credentials()).rejects.toMatchObject({ code: "AccessDenied" });
+    expect(events).toContainEqual(expect.objectContaining({ why: "parent-mismatch" }));
+  });
+
   it("a principal store lets a new process skip GetCallerIdentity, and cannot be claimed by other keys", async () => {
     const store = new Map<string, unknown>();
     const cache = new Map<string, unknown>();
