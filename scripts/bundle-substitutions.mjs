@@ -56,6 +56,9 @@ const LAZY_BUILTINS = [
   },
   { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]lua-script\.js$/, module: "crypto" },
 ];
+// node-redis's client/identity.js draws 4 random bytes per client, at creation, for an id in
+// its telemetry registry: not lazy, but not a secret either. It gets Math.random's bytes
+// (bundle-stubs/redis-client-id-crypto.cjs), so that creating a client loads no node:crypto.
 const REDIS_CLIENT_ID = /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]identity\.js$/;
 export const lazyBuiltins = {
   name: "lazy-builtins",
@@ -81,8 +84,8 @@ export const lazyBuiltins = {
  * is never given, and nothing makes a pool. The bundle holds stubs that say so
  * (bundle-stubs/no-redis-sentinel.cjs, no-redis-pool.cjs).
  */
-export const noRedisSentinel = {
-  name: "no-redis-sentinel",
+export const noUnusedRedisClients = {
+  name: "no-unused-redis-clients",
   setup(b) {
     b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
       /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)

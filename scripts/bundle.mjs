@@ -31,7 +31,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import {
   lazyBuiltins,
-  noRedisSentinel,
+  noUnusedRedisClients,
   redisTableSwaps,
   slimRedisCommands,
 } from "./bundle-substitutions.mjs";
@@ -182,7 +182,7 @@ const result = await build({
     lazyBuiltins,
     externals,
     slimRedisCommands,
-    noRedisSentinel,
+    noUnusedRedisClients,
   ],
 });
 if (eagerLazy.length > 0) {
@@ -215,7 +215,7 @@ if (lazy.size > 0) {
     outdir: "dist",
     chunkNames: "lazy/[name]-[hash]",
     splitting: true,
-    plugins: [lazyEntry, lazyBuiltins, externals, slimRedisCommands, noRedisSentinel],
+    plugins: [lazyEntry, lazyBuiltins, externals, slimRedisCommands, noUnusedRedisClients],
   });
   metafiles.push(lazyResult.metafile);
   // What the entries hold: none of the lazy packages' code (nor node-redis, keyv, the SDK:

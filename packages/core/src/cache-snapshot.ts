@@ -97,11 +97,8 @@ export function snapshotReader(options: SnapshotOptions, hit: () => void): Snaps
   const ourPrincipal = (): Promise<string | undefined | null> =>
     options.principal().catch(() => null);
 
-  /**
-   * Read and classify. `report` is false for re-reads while waiting for the lock. A read
-   * that `expectsMiss` (under the lock, or a waiter's) asks for the failure record at once,
-   * beside the entry: one round trip instead of two, on the holder's path and each waiter's.
-   */
+  // Asking for the failure record with the entry when a miss is expected (under the lock, a
+  // waiter's read): one round trip instead of two, on the holder's path and each waiter's.
   const read: SnapshotReader["read"] = async (io, attempt, report, expectsMiss = false) => {
     const seen: Snapshot = {};
     const miss = (why: CacheMissReason) => {

@@ -115,9 +115,13 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       const slice = Math.min(last, first * 2 ** Math.min(round, 10)) * (0.75 + Math.random() / 2);
       const left = () => deadline - performance.now();
       const arm = () => io.changeNotice(key, Math.max(0, Math.min(slice, left())));
-      /** Read; what ends the wait (a fresh entry, the fleet's failure), or undefined. */
-      const readDone = async (notice?: { cancel(): void }) => {
-        const seen = await read(io, attempt, false, notice !== undefined);
+      /**
+       * Read; what ends the wait (a fresh entry, the fleet's failure), or undefined.
+       * `expectsMiss` after a failed lock try (the holder is still at work), not after a
+       * notice (it has probably written).
+       */
+      const readDone = async (expectsMiss: boolean, notice?: { cancel(): void }) => {
+        const seen = await read(io, attempt, false, expectsMiss);
         if (!seen.fresh && !seen.failure?.active) return undefined;
         notice?.cancel();
         done(false);
@@ -129,7 +133,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       // again under it), as a crowd of waiters otherwise would, one after another; and
       // without a change notice it would not need. In the first round the caller has just
       // read: the lock first, and a free lock is taken without arming a notice.
-      const early = round > 0 ? await readDone() : undefined;
+      const early = round > 0 ? await readDone(false) : undefined;
       if (early) return early;
       const askedAt = performance.now();
       const release = await io.lock(key, { waitMs: 0, ttlMs: options.lock.ttlMs });
@@ -143,7 +147,7 @@ export function sharedCacheFetch(options: SharedCacheFetchOptions): SharedCacheF
       // us. A wait without notices is only a timer, which misses nothing: the next round reads.
       const notified = io.notices;
       const notice = arm();
-      const late = notified ? await readDone(notice) : undefined;
+      const late = notified ? await readDone(true, notice) : undefined;
       if (late) return late;
       if (left() <= 0) {
         notice.cancel();

@@ -84,7 +84,8 @@ async function stateOf(lockDir: string, n: number, staleMs: number): Promise<Top
     if (codeOf(error) === "ENOENT") return "gone";
     throw error;
   }
-  if (!info.isFile()) throw new UnusableLockError(lockDir, `${n} is not a regular file`);
+  const notRegular = () => new UnusableLockError(lockDir, `${n} is not a regular file`);
+  if (!info.isFile()) throw notRegular();
   const stale = Date.now() - info.mtimeMs > staleMs;
   // An owner's record is longer than the marker; an empty file is an owner that died
   // between create and write.
@@ -99,7 +100,7 @@ async function stateOf(lockDir: string, n: number, staleMs: number): Promise<Top
   try {
     // What is read is what the handle's fstat describes, even if the path changed since.
     const opened = await handle.stat();
-    if (!opened.isFile()) throw new UnusableLockError(lockDir, `${n} is not a regular file`);
+    if (!opened.isFile()) throw notRegular();
     const buffer = Buffer.alloc(RELEASED.length + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (buffer.toString("utf8", 0, bytesRead) === RELEASED) return "free";
