@@ -11,6 +11,33 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packagesDir = join(here, "..", "packages");
 
 /**
+ * Each substitution, by the package whose code it changes: one that never applied in a
+ * build that bundled that package means the package moved its modules, and the build fails
+ * (see {@link missingSubstitutions}) instead of shipping the module unnoticed.
+ */
+const SUBSTITUTIONS = {
+  "node-redis's command table": "@redis/client",
+  "node-redis's Sentinel client": "@redis/client",
+  "node-redis's client pool": "@redis/client",
+  "node-redis's client id: node:crypto": "@redis/client",
+  "node-redis's socket: node:tls": "@redis/client",
+  "node-redis's maintenance manager: node:dns/promises": "@redis/client",
+  "node-redis's Lua scripts: node:crypto": "@redis/client",
+  "commander: node:child_process": "commander",
+};
+const applied = new Set();
+
+/** The substitutions of packages among `inputs` (esbuild's metafile) that never applied. */
+export function missingSubstitutions(inputs) {
+  // pnpm's store: node_modules/.pnpm/@redis+client@5/node_modules/@redis/client/…
+  const paths = inputs.map((i) => i.replaceAll("\\", "/"));
+  const bundled = (pkg) => paths.some((p) => p.includes(`node_modules/${pkg}/`));
+  return Object.entries(SUBSTITUTIONS)
+    .filter(([label, pkg]) => bundled(pkg) && !applied.has(label))
+    .map(([label]) => label);
+}
+
+/**
  * node-redis's table of every command (`@redis/client/dist/lib/commands/index.js`), wherever
  * its own modules load it, is replaced by the few commands KeyvCache uses
  * (packages/keyv-cache/src/redis-commands.ts, which says why). Applies wherever the Redis
@@ -18,9 +45,6 @@ const packagesDir = join(here, "..", "packages");
  * fails the build here instead of shipping its whole table unnoticed.
  */
 const redisCommandTable = join(packagesDir, "keyv-cache", "src", "redis-commands.ts");
-let redisTableSwapped = 0;
-/** How many imports of node-redis's command table were swapped (none: the build fails). */
-export const redisTableSwaps = () => redisTableSwapped;
 export const slimRedisCommands = {
   name: "slim-redis-commands",
   setup(b) {
@@ -28,7 +52,7 @@ export const slimRedisCommands = {
       const fromRedis =
         /[\\/]@redis[\\/]client[\\/]dist[\\/](lib[\\/](client|cluster|sentinel)[\\/][^\\/]+|index)\.js$/;
       if (!fromRedis.test(resolved.importer)) return undefined;
-      redisTableSwapped++;
+      applied.add("node-redis's command table");
       return { path: redisCommandTable };
     });
   },
@@ -47,14 +71,27 @@ export const slimRedisCommands = {
  */
 const stubs = join(here, "bundle-stubs");
 const LAZY_BUILTINS = [
-  { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, module: "child_process" },
-  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]socket\.js$/, module: "tls" },
   {
+    label: "commander: node:child_process",
+    importer: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    module: "child_process",
+  },
+  {
+    label: "node-redis's socket: node:tls",
+    importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]socket\.js$/,
+    module: "tls",
+  },
+  {
+    label: "node-redis's maintenance manager: node:dns/promises",
     importer:
       /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]client[\\/]enterprise-maintenance-manager\.js$/,
     module: "dns/promises",
   },
-  { importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]lua-script\.js$/, module: "crypto" },
+  {
+    label: "node-redis's Lua scripts: node:crypto",
+    importer: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]lua-script\.js$/,
+    module: "crypto",
+  },
 ];
 // node-redis's client/identity.js draws 4 random bytes per client, at creation, for an id in
 // its telemetry registry: not lazy, but not a secret either. It gets Math.random's bytes
@@ -66,13 +103,16 @@ export const lazyBuiltins = {
     b.onResolve({ filter: /^(node:)?(child_process|tls|dns\/promises|crypto)$/ }, (resolved) => {
       const module = resolved.path.replace(/^node:/, "");
       if (module === "crypto" && REDIS_CLIENT_ID.test(resolved.importer)) {
+        applied.add("node-redis's client id: node:crypto");
         return { path: join(stubs, "redis-client-id-crypto.cjs") };
       }
-      const lazily = LAZY_BUILTINS.some(
+      const lazily = LAZY_BUILTINS.find(
         (l) => l.module === module && l.importer.test(resolved.importer),
       );
+      if (!lazily) return undefined;
+      applied.add(lazily.label);
       // bundle-stubs/lazy-<module>.cjs: a Proxy that requires the module when first read.
-      return lazily ? { path: join(stubs, `lazy-${module.replace(/[/_]/g, "-")}.cjs`) } : undefined;
+      return { path: join(stubs, `lazy-${module.replace(/[/_]/g, "-")}.cjs`) };
     });
   },
 };
@@ -87,18 +127,18 @@ export const lazyBuiltins = {
 export const noUnusedRedisClients = {
   name: "no-unused-redis-clients",
   setup(b) {
-    b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) =>
-      /[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer)
-        ? { path: join(stubs, "no-redis-sentinel.cjs") }
-        : undefined,
-    );
+    b.onResolve({ filter: /^\.\/lib\/sentinel$/ }, (resolved) => {
+      if (!/[\\/]@redis[\\/]client[\\/]dist[\\/]index\.js$/.test(resolved.importer))
+        return undefined;
+      applied.add("node-redis's Sentinel client");
+      return { path: join(stubs, "no-redis-sentinel.cjs") };
+    });
     // The client pool (createClientPool, client.createPool()): the same, for a pool.
-    b.onResolve({ filter: /^\.\/(lib\/client\/)?pool$/ }, (resolved) =>
-      /[\\/]@redis[\\/]client[\\/]dist[\\/](index|lib[\\/]client[\\/]index)\.js$/.test(
-        resolved.importer,
-      )
-        ? { path: join(stubs, "no-redis-pool.cjs") }
-        : undefined,
-    );
+    b.onResolve({ filter: /^\.\/(lib\/client\/)?pool$/ }, (resolved) => {
+      const fromRedis = /[\\/]@redis[\\/]client[\\/]dist[\\/](index|lib[\\/]client[\\/]index)\.js$/;
+      if (!fromRedis.test(resolved.importer)) return undefined;
+      applied.add("node-redis's client pool");
+      return { path: join(stubs, "no-redis-pool.cjs") };
+    });
   },
 };
